@@ -1,0 +1,1 @@
+"""Django apps of the registry: models, services (writes), selectors (reads), access, audit."""

@@ -1,0 +1,1 @@
+"""Clinics, users, roles and per-clinic membership, and API tokens."""

@@ -1,0 +1,1 @@
+"""Versioned consent documents and patients' electronic signatures of them."""

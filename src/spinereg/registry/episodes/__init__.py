@@ -1,0 +1,1 @@
+"""Treatment episodes (BMAC or comparator) and the BMAC procedure-day records."""

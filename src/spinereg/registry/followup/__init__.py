@@ -1,0 +1,1 @@
+"""Follow-up schedule items: one per episode and visit, each with its window."""

@@ -1,0 +1,1 @@
+"""Questionnaire responses with their scores, and adverse events."""

@@ -1,0 +1,1 @@
+"""Patients (clinical core), their identity (kept apart), diagnoses, imaging and treatment history."""
