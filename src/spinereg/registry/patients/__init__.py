@@ -1,1 +1,1 @@
-"""Patients (clinical core), their identity (kept apart), diagnoses, imaging and treatment history."""
+"""Patients (clinical core), their identity (kept apart), diagnoses, imaging and history."""
