@@ -1,0 +1,1 @@
+"""The `spinereg` command: one group, one module per command family."""

@@ -1,1 +1,20 @@
-urlpatterns: list = []
+"""URLs of the web pages and the API."""
+
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from spinereg.web import views
+from spinereg.web.api import api
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("patients/", views.patient_list, name="patient-list"),
+    path("patients/<int:patient_id>/", views.patient_detail, name="patient-detail"),
+    path("patients/<int:patient_id>/scores.svg", views.patient_scores_svg, name="patient-scores"),
+    path("patients/<int:patient_id>/history/", views.patient_history_view, name="patient-history"),
+    path("me/", views.my_record, name="my-record"),
+    path("research/", views.research, name="research"),
+    path("api/", api.urls),
+]

@@ -1,0 +1,86 @@
+"""factory-boy factories. Faker fills names and e-mails only, never clinical values."""
+
+from datetime import date
+
+import factory
+
+from spinereg.registry.accounts.models import Clinic, Membership, User
+from spinereg.registry.episodes.models import Episode
+from spinereg.registry.patients.models import Patient, PatientIdentity
+
+PASSWORD = "correct horse battery staple"
+
+
+class ClinicFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Clinic
+        django_get_or_create = ("code",)
+
+    name = factory.Sequence(lambda n: f"Clinic {n}")
+    code = factory.Sequence(lambda n: f"clinic{n}")
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.Faker("email")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    printed_name = factory.LazyAttribute(lambda u: f"{u.first_name} {u.last_name}")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def saved(self, create: bool, extracted: object, **kwargs: object) -> None:
+        if create:
+            self.save()
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    clinic = factory.SubFactory(ClinicFactory)
+    role = "physician"
+
+
+class PatientFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Patient
+
+    clinic = factory.SubFactory(ClinicFactory)
+    pseudonym = factory.Sequence(lambda n: f"PT{n:07d}")
+    sex = "female"
+    birth_year = 1975
+    language = "en"
+    enrolled_date = date(2025, 1, 10)
+    identity = factory.RelatedFactory(
+        "tests.factories.PatientIdentityFactory", factory_related_name="patient"
+    )
+
+
+class PatientIdentityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PatientIdentity
+
+    patient = factory.SubFactory(PatientFactory, identity=None)
+    given_name = factory.Faker("first_name")
+    family_name = factory.Faker("last_name")
+    birth_date = factory.LazyAttribute(lambda i: date(i.patient.birth_year, 6, 15))
+    mrn = factory.Sequence(lambda n: f"MRN{n:06d}")
+    email = factory.Faker("email")
+
+
+class EpisodeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Episode
+
+    patient = factory.SubFactory(PatientFactory)
+    clinic = factory.LazyAttribute(lambda e: e.patient.clinic)
+    kind = "bmac"
+    condition = "discogenic"
+    index_date = date(2025, 3, 1)
+    status = "active"
