@@ -4,7 +4,6 @@ outside the queryset, hence 404, never a hint that a record exists."""
 
 from typing import Any
 
-from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 
@@ -14,19 +13,21 @@ from spinereg.registry.accounts.models import (
     Clinic,
     Membership,
     Role,
-    User,
 )
 from spinereg.registry.episodes.models import Episode
 from spinereg.registry.patients.models import Patient
 
-AnyUser = User | AnonymousUser | Any
+# Request users are User or AnonymousUser; tokens and tests pass User. Checked at run time.
+AnyUser = Any
 
 
 def _is_active(user: AnyUser) -> bool:
     return bool(user.is_authenticated and user.is_active)
 
 
-def clinic_ids_for(user: AnyUser, roles: tuple[str, ...] = CLINICAL_ROLES) -> QuerySet[Membership]:
+def clinic_ids_for(
+    user: AnyUser, roles: tuple[str, ...] = CLINICAL_ROLES
+) -> QuerySet[Membership, Any]:
     """Clinic ids where `user` holds one of `roles` (a subquery, not a list)."""
     if not _is_active(user):
         return Membership.objects.none().values("clinic_id")
@@ -70,5 +71,5 @@ def is_researcher(user: AnyUser) -> bool:
     return holds_role(user, (Role.RESEARCHER,))
 
 
-def research_clinic_ids(user: AnyUser) -> QuerySet[Membership]:
+def research_clinic_ids(user: AnyUser) -> QuerySet[Membership, Any]:
     return clinic_ids_for(user, (Role.RESEARCHER, Role.ADMINISTRATOR))

@@ -49,7 +49,7 @@ class Patient(models.Model):
 class PatientIdentity(models.Model):
     patient = models.OneToOneField(Patient, on_delete=models.CASCADE, related_name="identity")
     given_name = models.CharField(max_length=100)
-    family_name = models.CharField(max_length=100, db_index=True)
+    family_name = models.CharField(max_length=100)
     birth_date = models.DateField()
     mrn = models.CharField("medical record number", max_length=40)
     email = models.EmailField(blank=True)
@@ -60,6 +60,11 @@ class PatientIdentity(models.Model):
 
     class Meta:
         verbose_name_plural = "patient identities"
+        # The staff list is ordered by name and searched by name prefix and MRN.
+        indexes = [
+            models.Index(fields=["family_name", "given_name"]),
+            models.Index(fields=["mrn"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.given_name} {self.family_name}"

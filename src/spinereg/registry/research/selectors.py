@@ -62,6 +62,7 @@ def deidentified_outcomes(user: Any) -> Iterator[dict[str, Any]]:
         days,
         value,
     ) in rows.iterator(chunk_size=5000):
+        assert index_date is not None  # the query keeps only dated episodes
         yield {
             "patient": pseudonym,
             "sex": sex,
