@@ -77,3 +77,9 @@ def clinic_world(db: None) -> SimpleNamespace:
     world.other_patient = factories.PatientFactory(clinic=south)
     world.today = date(2026, 11, 1)
     return world
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """PBKDF2's deliberate slowness protects real passwords; tests need none of it."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

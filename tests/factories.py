@@ -50,6 +50,7 @@ class MembershipFactory(factory.django.DjangoModelFactory):
 class PatientFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Patient
+        skip_postgeneration_save = True
 
     clinic = factory.SubFactory(ClinicFactory)
     pseudonym = factory.Sequence(lambda n: f"PT{n:07d}")

@@ -52,6 +52,8 @@ def test_a_coordinator_finds_a_patient_and_sees_the_score_plot(
     expect(page.get_by_role("heading", level=1)).to_contain_text(populated.patient.pseudonym)
     plot = page.locator("#score-plot")
     expect(plot).to_be_visible()
-    loaded_width = plot.evaluate("img => img.complete ? img.naturalWidth : 0")
-    assert loaded_width > 0, "the score plot image did not load"
+    page.wait_for_function(
+        "() => { const img = document.getElementById('score-plot');"
+        " return img.complete && img.naturalWidth > 0; }"
+    )
     page.screenshot(path=artifacts / "staff-timeline.png", full_page=True)

@@ -10,7 +10,7 @@ from matplotlib.figure import Figure
 
 # Instruments plotted, with the axis label and range (units in the label).
 PLOTTED = {
-    "odi-2.1a": ("ODI (0–100, higher = more disability)", 100),
+    "odi-2.1a": ("ODI (%, 0–100)", 100),
     "vas-pain": ("VAS pain (mm, 0–100)", 100),
     "nrs-pain": ("NRS pain (0–10)", 10),
     "bpi-sf": ("BPI interference (0–10)", 10),

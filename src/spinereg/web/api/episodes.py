@@ -4,12 +4,12 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Router, Status
 
 from spinereg.registry.episodes import services
 from spinereg.registry.episodes.models import Episode
 from spinereg.registry.followup.models import ScheduleItem
-from spinereg.web.api.lookups import episode_or_404, patient_or_404
+from spinereg.web.api.lookups import acting_user, episode_or_404, patient_or_404
 from spinereg.web.api.schemas import (
     EpisodeIn,
     EpisodeOut,
@@ -23,15 +23,18 @@ router = Router(tags=["episodes"])
 
 
 @router.post("", response={201: EpisodeOut})
-def episode_create(request: HttpRequest, payload: EpisodeIn) -> tuple[int, Episode]:
+def episode_create(request: HttpRequest, payload: EpisodeIn) -> Status[Episode]:
     patient = patient_or_404(request, payload.patient_id)
-    return 201, services.episode_create(
-        patient=patient,
-        kind=payload.kind,
-        condition=payload.condition,
-        index_date=payload.index_date,
-        actor=request.user,
-        reason=payload.reason,  # type: ignore[arg-type]  # auth guarantees a User
+    return Status(
+        201,
+        services.episode_create(
+            patient=patient,
+            kind=payload.kind,
+            condition=payload.condition,
+            index_date=payload.index_date,
+            actor=acting_user(request),
+            reason=payload.reason,
+        ),
     )
 
 
@@ -50,8 +53,8 @@ def episode_update(request: HttpRequest, episode_id: int, payload: EpisodePatch)
         changes["index_date"] = parse_date(changes["index_date"]) or changes["index_date"]
     return services.episode_update(
         episode,
-        actor=request.user,
-        changes=changes,  # type: ignore[arg-type]  # auth guarantees a User
+        actor=acting_user(request),
+        changes=changes,
         reason=payload.reason,
     )
 
@@ -64,8 +67,11 @@ def episode_schedule(request: HttpRequest, episode_id: int) -> QuerySet[Schedule
 @router.post("/{episode_id}/reinterventions", response={201: ReinterventionOut})
 def reintervention_create(
     request: HttpRequest, episode_id: int, payload: ReinterventionIn
-) -> tuple[int, Any]:
+) -> Status[Any]:
     episode = episode_or_404(request, episode_id)
-    return 201, services.reintervention_create(
-        episode=episode, actor=request.user, **payload.dict()
-    )  # type: ignore[arg-type]  # auth guarantees a User
+    return Status(
+        201,
+        services.reintervention_create(
+            episode=episode, actor=acting_user(request), **payload.dict()
+        ),
+    )

@@ -1,11 +1,12 @@
 """Record lookups for the API, all through the access chokepoint: forbidden looks like missing."""
 
-from typing import Any
+from typing import Any, cast
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 
 from spinereg.registry.access import episodes_visible_to, patients_visible_to
+from spinereg.registry.accounts.models import User
 from spinereg.registry.episodes.models import Episode
 from spinereg.registry.patients.models import Patient
 
@@ -24,3 +25,8 @@ def episode_or_404(request: HttpRequest, episode_id: int) -> Episode:
 
 def optional_episode(request: HttpRequest, episode_id: int | None) -> Any:
     return None if episode_id is None else episode_or_404(request, episode_id)
+
+
+def acting_user(request: HttpRequest) -> User:
+    """The authenticated user of an API call (every operation requires authentication)."""
+    return cast(User, request.user)

@@ -4,11 +4,11 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Router, Status
 
 from spinereg.registry.outcomes import services
 from spinereg.registry.outcomes.models import AdverseEvent, QuestionnaireResponse
-from spinereg.web.api.lookups import optional_episode, patient_or_404
+from spinereg.web.api.lookups import acting_user, optional_episode, patient_or_404
 from spinereg.web.api.schemas import AdverseEventIn, AdverseEventOut, ResponseIn, ResponseOut
 
 router = Router(tags=["outcomes"])
@@ -20,12 +20,14 @@ def response_list(request: HttpRequest, patient_id: int) -> QuerySet[Questionnai
 
 
 @router.post("/responses", response={201: ResponseOut})
-def response_create(request: HttpRequest, payload: ResponseIn) -> tuple[int, Any]:
+def response_create(request: HttpRequest, payload: ResponseIn) -> Status[Any]:
     patient = patient_or_404(request, payload.patient_id)
     data = payload.dict()
     data.pop("patient_id")
     data["episode"] = optional_episode(request, data.pop("episode_id"))
-    return 201, services.response_create(patient=patient, actor=request.user, **data)  # type: ignore[misc]  # auth guarantees a User
+    return Status(
+        201, services.response_create(patient=patient, actor=acting_user(request), **data)
+    )
 
 
 @router.get("/patients/{patient_id}/adverse-events", response=list[AdverseEventOut])
@@ -34,9 +36,11 @@ def adverse_event_list(request: HttpRequest, patient_id: int) -> QuerySet[Advers
 
 
 @router.post("/adverse-events", response={201: AdverseEventOut})
-def adverse_event_create(request: HttpRequest, payload: AdverseEventIn) -> tuple[int, Any]:
+def adverse_event_create(request: HttpRequest, payload: AdverseEventIn) -> Status[Any]:
     patient = patient_or_404(request, payload.patient_id)
     data = payload.dict()
     data.pop("patient_id")
     data["episode"] = optional_episode(request, data.pop("episode_id"))
-    return 201, services.adverse_event_create(patient=patient, actor=request.user, **data)  # type: ignore[arg-type]  # auth guarantees a User
+    return Status(
+        201, services.adverse_event_create(patient=patient, actor=acting_user(request), **data)
+    )

@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from spinereg.registry.access import clinics_visible_to
@@ -14,7 +14,7 @@ from spinereg.registry.audit.models import AuditEntry
 from spinereg.registry.patients import services
 from spinereg.registry.patients.models import Diagnosis, ImagingStudy, Patient
 from spinereg.registry.patients.selectors import PatientFilters, patients_matching
-from spinereg.web.api.lookups import patient_or_404
+from spinereg.web.api.lookups import acting_user, patient_or_404
 from spinereg.web.api.schemas import (
     AuditOut,
     DiagnosisIn,
@@ -50,10 +50,10 @@ def patient_detail(request: HttpRequest, patient_id: int) -> Patient:
 
 
 @router.post("", response={201: PatientOut})
-def patient_create(request: HttpRequest, payload: PatientIn) -> tuple[int, Patient]:
+def patient_create(request: HttpRequest, payload: PatientIn) -> Status[Patient]:
     data = payload.dict()
     clinic = get_object_or_404(clinics_visible_to(request.user), pk=data.pop("clinic_id"))
-    return 201, services.patient_create(clinic=clinic, actor=request.user, **data)  # type: ignore[arg-type]  # auth guarantees a User
+    return Status(201, services.patient_create(clinic=clinic, actor=acting_user(request), **data))
 
 
 @router.patch("/{patient_id}", response=PatientOut)
@@ -62,8 +62,8 @@ def patient_update(request: HttpRequest, patient_id: int, payload: PatientPatch)
     changes = PatientPatchFields.parse(payload.changes)
     services.patient_update(
         patient,
-        actor=request.user,
-        changes=changes,  # type: ignore[arg-type]  # auth guarantees a User
+        actor=acting_user(request),
+        changes=changes,
         reason=payload.reason,
     )
     return patient_or_404(request, patient_id)
@@ -104,9 +104,7 @@ def diagnosis_list(request: HttpRequest, patient_id: int) -> QuerySet[Diagnosis]
 
 
 @router.post("/{patient_id}/diagnoses", response={201: DiagnosisOut})
-def diagnosis_create(
-    request: HttpRequest, patient_id: int, payload: DiagnosisIn
-) -> tuple[int, Any]:
+def diagnosis_create(request: HttpRequest, patient_id: int, payload: DiagnosisIn) -> Status[Any]:
     patient = patient_or_404(request, patient_id)
     fields = payload.dict()
     confirmed_by_id = fields.pop("confirmed_by_id")
@@ -114,11 +112,14 @@ def diagnosis_create(
         fields["confirmed_by"] = get_object_or_404(
             ImagingStudy, pk=confirmed_by_id, patient=patient
         )
-    return 201, services.patient_record_create(
-        patient=patient,
-        record="diagnosis",
-        fields=fields,
-        actor=request.user,  # type: ignore[arg-type]  # auth guarantees a User
+    return Status(
+        201,
+        services.patient_record_create(
+            patient=patient,
+            record="diagnosis",
+            fields=fields,
+            actor=acting_user(request),
+        ),
     )
 
 
@@ -128,22 +129,22 @@ def imaging_list(request: HttpRequest, patient_id: int) -> QuerySet[ImagingStudy
 
 
 @router.post("/{patient_id}/imaging", response={201: ImagingOut})
-def imaging_create(request: HttpRequest, patient_id: int, payload: ImagingIn) -> tuple[int, Any]:
+def imaging_create(request: HttpRequest, patient_id: int, payload: ImagingIn) -> Status[Any]:
     patient = patient_or_404(request, patient_id)
     study = services.imaging_study_create(
         patient=patient,
-        actor=request.user,
-        study_date=payload.study_date,  # type: ignore[arg-type]  # auth guarantees a User
+        actor=acting_user(request),
+        study_date=payload.study_date,
         modality=payload.modality,
         findings=[f.dict() for f in payload.findings],
     )
-    return 201, study
+    return Status(201, study)
 
 
 @router.post("/{patient_id}/history-records", response={201: dict[str, Any]})
 def history_record_create(
     request: HttpRequest, patient_id: int, payload: HistoryIn
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     """Add a conservative-care course (`conservative_care`) or a prior procedure
     (`prior_procedure`) with the model's fields."""
     from django.core.exceptions import ValidationError
@@ -157,7 +158,7 @@ def history_record_create(
         patient=patient,
         record=payload.record,
         fields=payload.fields,
-        actor=request.user,
-        reason=payload.reason,  # type: ignore[arg-type]  # auth guarantees a User
+        actor=acting_user(request),
+        reason=payload.reason,
     )
-    return 201, {"id": record.pk, "record": payload.record}
+    return Status(201, {"id": record.pk, "record": payload.record})
