@@ -28,6 +28,8 @@ INSTALLED_APPS = [
     "spinereg.registry.consent",
     "spinereg.registry.followup",
     "spinereg.registry.outcomes",
+    "spinereg.registry.procedures",
+    "spinereg.registry.instruments",
     "spinereg.web",
 ]
 

@@ -8,13 +8,25 @@ from typing import Any
 import matplotlib
 from matplotlib.figure import Figure
 
-# Instruments plotted, with the axis label and range (units in the label).
+from spinereg.core.responders import definitions
+
+# Instruments plotted: axis label (units in it), top of the scale, and the responder rule whose
+# threshold is drawn below the first (baseline) score.
 PLOTTED = {
-    "odi-2.1a": ("ODI (%, 0–100)", 100),
-    "vas-pain": ("VAS pain (mm, 0–100)", 100),
-    "nrs-pain": ("NRS pain (0–10)", 10),
-    "bpi-sf": ("BPI interference (0–10)", 10),
+    "odi-2.1a": ("ODI (%, 0–100)", 100, "odi_mic10"),
+    "vas-pain": ("VAS pain (mm, 0–100)", 100, "vas_15mm"),
+    "nrs-pain": ("NRS pain (0–10)", 10, "nrs_2pt"),
+    "bpi-sf": ("BPI interference (0–10)", 10, "bpi_int_1pt"),
 }
+
+
+def responder_line(responder_id: str, baseline: float) -> tuple[float, str]:
+    """The follow-up score at which `responder_id` is first met, lower scores being better."""
+    rule = definitions()[responder_id]
+    level = (
+        baseline - rule.threshold if rule.kind == "absolute" else baseline * (1 - rule.threshold)
+    )
+    return level, f"responder: {rule.label}"
 
 
 def score_plot_svg(series: dict[str, list[tuple[datetime, float]]]) -> str:
@@ -28,8 +40,18 @@ def score_plot_svg(series: dict[str, list[tuple[datetime, float]]]) -> str:
         axes_list: Any = figure.subplots(len(shown), 1, squeeze=False, sharex=True)
         for axes, name in zip(axes_list[:, 0], shown, strict=True):
             points = series[name]
-            label, top = PLOTTED[name]
-            axes.plot([p[0] for p in points], [p[1] for p in points], marker="o", color="#0b5cad")
+            label, top, responder_id = PLOTTED[name]
+            axes.plot(
+                [p[0] for p in points],
+                [p[1] for p in points],
+                marker="o",
+                color="#0b5cad",
+                label="score",
+            )
+            level, text = responder_line(responder_id, points[0][1])
+            if level > 0:
+                axes.axhline(level, linestyle="--", color="#a3120b", linewidth=1, label=text)
+                axes.legend(loc="upper right", fontsize=7, frameon=False)
             axes.set_ylim(0, top)
             axes.set_ylabel(label, fontsize=8)
             axes.grid(alpha=0.3)

@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from spinereg.web import views
+from spinereg.web import questionnaires, views
 from spinereg.web.api import api
 
 urlpatterns = [
@@ -14,6 +14,21 @@ urlpatterns = [
     path("patients/<int:patient_id>/", views.patient_detail, name="patient-detail"),
     path("patients/<int:patient_id>/scores.svg", views.patient_scores_svg, name="patient-scores"),
     path("patients/<int:patient_id>/history/", views.patient_history_view, name="patient-history"),
+    path(
+        "patients/<int:patient_id>/questionnaires/new/",
+        questionnaires.questionnaire_entry,
+        name="questionnaire-new",
+    ),
+    path(
+        "patients/<int:patient_id>/questionnaires/<int:response_id>/",
+        questionnaires.questionnaire_entry,
+        name="questionnaire-continue",
+    ),
+    path(
+        "patients/<int:patient_id>/questionnaires/<int:response_id>/saved/",
+        questionnaires.questionnaire_saved,
+        name="questionnaire-saved",
+    ),
     path("me/", views.my_record, name="my-record"),
     path("research/", views.research, name="research"),
     path("api/", api.urls),

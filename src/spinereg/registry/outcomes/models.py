@@ -52,6 +52,11 @@ class QuestionnaireResponse(models.Model):
     def __str__(self) -> str:
         return f"{self.instrument_id} {self.timepoint} = {self.value}"
 
+    @property
+    def is_locked(self) -> bool:
+        """A completed response is a record of what the patient said: changes need a reason."""
+        return self.status == ResponseStatus.COMPLETE
+
 
 class Relatedness(models.TextChoices):
     NOT_RELATED = "not_related", "Not related"

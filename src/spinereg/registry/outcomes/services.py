@@ -5,8 +5,10 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from spinereg.core import instruments
+from spinereg.core.errors import RuleViolation
 from spinereg.core.schedule import default_schedule
 from spinereg.registry.access import require_clinical_write
 from spinereg.registry.accounts.models import User
@@ -53,10 +55,7 @@ def response_create(
                 )
             }
         )
-    try:
-        result = instruments.score(instrument_id, answers)
-    except ValueError as error:
-        raise ValidationError({"answers": ValidationError(str(error), code="item_range")}) from None
+    result = _scored(instrument_id, answers)
     with transaction.atomic():
         item = None
         days = None
@@ -94,15 +93,75 @@ def response_create(
             actor=actor,
             reason=reason,
         )
-        if item is not None and status == ResponseStatus.COMPLETE and item.completed_at is None:
-            outstanding = set(item.instruments) - set(
-                QuestionnaireResponse.objects.filter(
-                    schedule_item=item, status=ResponseStatus.COMPLETE
-                ).values_list("instrument_id", flat=True)
-            )
-            if not outstanding:
-                item.completed_at = completed_at
-                item.save(update_fields=["completed_at"])
+        if status == ResponseStatus.COMPLETE:
+            _mark_item_completed(item, completed_at)
+    return response
+
+
+def _scored(instrument_id: str, answers: dict[str, Any]) -> instruments.Score:
+    """Score with core; an unknown instrument, unknown item or out-of-range answer becomes a
+    ValidationError naming `answers.<linkId>` and the rule."""
+    if instrument_id not in instruments.instrument_ids():
+        raise ValidationError(
+            {
+                "instrument_id": ValidationError(
+                    f"Unknown instrument {instrument_id!r}.", code="known_instrument"
+                )
+            }
+        )
+    try:
+        return instruments.score(instrument_id, answers)
+    except RuleViolation as error:
+        raise ValidationError(
+            {f"answers.{error.field}": ValidationError(error.message, code=error.rule)}
+        ) from None
+
+
+def _mark_item_completed(item: ScheduleItem | None, completed_at: datetime) -> None:
+    """A visit is complete when every instrument it asks for has a complete response."""
+    if item is None or item.completed_at is not None:
+        return
+    outstanding = set(item.instruments) - set(
+        QuestionnaireResponse.objects.filter(
+            schedule_item=item, status=ResponseStatus.COMPLETE
+        ).values_list("instrument_id", flat=True)
+    )
+    if not outstanding:
+        item.completed_at = completed_at
+        item.save(update_fields=["completed_at"])
+
+
+def response_update(
+    response: QuestionnaireResponse,
+    *,
+    actor: User | None,
+    answers: dict[str, Any],
+    status: str,
+    reason: str = "",
+) -> QuestionnaireResponse:
+    """Continue a draft (or correct a completed response, which needs a reason): re-score and
+    save in one audited transaction."""
+    if actor is not None:
+        require_clinical_write(actor, response.patient.clinic_id)
+    result = _scored(response.instrument_id, answers)
+    complete = status == ResponseStatus.COMPLETE
+    with transaction.atomic():
+        record_update(
+            response,
+            changes={
+                "answers": {k: v for k, v in answers.items() if v is not None},
+                "status": status,
+                "value": result.value if complete else None,
+                "subscores": result.subscores if complete else {},
+                "not_scored_reason": (result.reason or "") if complete else "draft",
+                "scoring_version": result.scoring_version,
+                "instrument_version": result.version,
+            },
+            actor=actor,
+            reason=reason,
+        )
+        if complete:
+            _mark_item_completed(response.schedule_item, response.completed_at or timezone.now())
     return response
 
 

@@ -93,6 +93,11 @@ def patient_timeline(user: Any, patient_id: int) -> Patient:
                     status=ResponseStatus.COMPLETE
                 ).order_by("completed_at"),
             ),
+            Prefetch(
+                "responses",
+                queryset=QuestionnaireResponse.objects.filter(status=ResponseStatus.DRAFT),
+                to_attr="drafts",
+            ),
             Prefetch("adverse_events", queryset=AdverseEvent.objects.order_by("onset_date")),
         )
         .get(pk=patient_id)

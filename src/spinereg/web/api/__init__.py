@@ -74,12 +74,13 @@ def health(request: HttpRequest) -> dict[str, str]:
 
 
 def _register() -> None:
-    from spinereg.web.api import episodes, outcomes, patients, research
+    from spinereg.web.api import episodes, instruments, outcomes, patients, research
 
     api.add_router("/patients", patients.router)
     api.add_router("/episodes", episodes.router)
     api.add_router("/", outcomes.router)
     api.add_router("/research", research.router)
+    api.add_router("/", instruments.router)
 
 
 _register()

@@ -1,0 +1,1 @@
+"""Clinic-loaded licensed questionnaire wording, re-scoring, and questionnaire rendering."""
