@@ -19,6 +19,7 @@ from spinereg.registry.instruments.services import questionnaire_for
 from spinereg.registry.outcomes.models import QuestionnaireResponse, ResponseMode, ResponseStatus
 from spinereg.registry.outcomes.services import response_create, response_update
 from spinereg.registry.patients.models import Patient
+from spinereg.web.api.lookups import acting_user
 from spinereg.web.views import _nav
 
 
@@ -153,8 +154,8 @@ def _save(
         if draft is not None:
             return response_update(
                 draft,
-                actor=request.user,
-                answers=answers,  # type: ignore[arg-type]  # login_required
+                actor=acting_user(request),
+                answers=answers,
                 status=status,
                 reason=request.POST.get("reason", ""),
             )
@@ -167,9 +168,9 @@ def _save(
             answers=answers,
             completed_at=completed_at,
             mode=request.POST.get("mode", ResponseMode.CLINIC),
-            actor=request.user,
+            actor=acting_user(request),
             episode=episode,
-            status=status,  # type: ignore[arg-type]  # login_required
+            status=status,
         )
     except ValidationError as error:
         return {

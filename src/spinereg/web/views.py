@@ -23,6 +23,7 @@ from spinereg.registry.patients.selectors import (
     score_series,
 )
 from spinereg.registry.research.selectors import research_summary
+from spinereg.web.api.lookups import acting_user
 from spinereg.web.plots import score_plot_svg
 
 PAGE_SIZE = 50
@@ -129,7 +130,7 @@ def patient_history_view(request: HttpRequest, patient_id: int) -> HttpResponse:
 @require_GET
 @never_cache
 def my_record(request: HttpRequest) -> HttpResponse:
-    patient = Patient.objects.filter(user=request.user).only("pk").first()
+    patient = Patient.objects.filter(user=acting_user(request)).only("pk").first()
     if patient is None:
         raise Http404
     return render(request, "web/patient_detail.html", _timeline_context(request, patient.pk))

@@ -17,10 +17,10 @@ class ClinicAdmin(AuditedAdmin):
 
 
 @admin.register(User)
-class SpineregUserAdmin(AuditedAdmin, UserAdmin):  # type: ignore[misc]  # two admin bases
+class SpineregUserAdmin(AuditedAdmin, UserAdmin):  # type: ignore[type-arg]  # generic base
     inlines = (MembershipInline,)
     list_display = ("username", "printed_name", "email", "is_active", "is_staff")
-    fieldsets = (*UserAdmin.fieldsets, ("Signature", {"fields": ("printed_name",)}))
+    fieldsets = (*(UserAdmin.fieldsets or ()), ("Signature", {"fields": ("printed_name",)}))
 
 
 @admin.register(Membership)

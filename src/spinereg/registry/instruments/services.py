@@ -159,6 +159,10 @@ def _recomputed(batch: list[Any], instrument_id: str, link_ids: list[str]) -> pd
     return scored
 
 
+def _optional_float(value: Any) -> float | None:
+    return None if pd.isna(value) else float(value)
+
+
 def _rescore_batch(
     instrument_id: str, instrument: Any, batch: list[Any]
 ) -> Iterator[RescoreDifference]:
@@ -171,7 +175,7 @@ def _rescore_batch(
                 instrument_id,
                 "value",
                 stored_value,
-                None if pd.isna(recomputed) else float(recomputed),
+                _optional_float(recomputed),
             )
         for name in instrument.subscore_names:
             recomputed = scored[name].iat[position]
@@ -182,5 +186,5 @@ def _rescore_batch(
                     instrument_id,
                     name,
                     stored,
-                    None if pd.isna(recomputed) else float(recomputed),
+                    _optional_float(recomputed),
                 )

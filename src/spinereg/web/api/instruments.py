@@ -100,9 +100,7 @@ def _answer_value(link_id: str, answer: dict[str, Any]) -> Any:
 
 
 @router.post("/fhir/QuestionnaireResponse", response={201: ResponseOut})
-def fhir_questionnaire_response(
-    request: HttpRequest, payload: Body[dict[str, Any]]
-) -> Status[Any]:
+def fhir_questionnaire_response(request: HttpRequest, payload: Body[dict[str, Any]]) -> Status[Any]:
     """Accept a FHIR R4 QuestionnaireResponse: `questionnaire` is our canonical URL (with or
     without `|version`), `subject` is `Patient/<id>`, `authored` the completion time, `status`
     `completed` or `in-progress` (kept as a draft). Optional extension
