@@ -6,6 +6,7 @@ from typing import Any
 
 # A bare Figure renders without pyplot or a display backend, so it is safe in a server.
 import matplotlib
+import matplotlib.dates as mdates
 from matplotlib.figure import Figure
 
 from spinereg.core.responders import definitions
@@ -37,7 +38,7 @@ def score_plot_svg(series: dict[str, list[tuple[datetime, float]]]) -> str:
         axes.text(0.5, 0.5, "No scored questionnaires yet", ha="center", va="center")
         axes.set_axis_off()
     else:
-        axes_list: Any = figure.subplots(len(shown), 1, squeeze=False, sharex=True)
+        axes_list: Any = figure.subplots(len(shown), 1, squeeze=False)
         for axes, name in zip(axes_list[:, 0], shown, strict=True):
             points = series[name]
             label, top, responder_id = PLOTTED[name]
@@ -51,11 +52,14 @@ def score_plot_svg(series: dict[str, list[tuple[datetime, float]]]) -> str:
             level, text = responder_line(responder_id, points[0][1])
             if level > 0:
                 axes.axhline(level, linestyle="--", color="#a3120b", linewidth=1, label=text)
-                axes.legend(loc="upper right", fontsize=7, frameon=False)
+                axes.legend(loc="lower left", fontsize=7, framealpha=0.9)
             axes.set_ylim(0, top)
+            locator = mdates.AutoDateLocator()
+            axes.xaxis.set_major_locator(locator)
+            axes.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
             axes.set_ylabel(label, fontsize=8)
             axes.grid(alpha=0.3)
-        axes_list[-1, 0].set_xlabel("Date")
+        axes_list[-1, 0].set_xlabel("Date of the questionnaire")
     buffer = io.StringIO()
     # Text stays text in the SVG: selectable, searchable and read by screen readers.
     with matplotlib.rc_context({"svg.fonttype": "none"}):
