@@ -7,8 +7,14 @@ from datetime import date
 from types import SimpleNamespace
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from tests import factories
+
+# CI runs the same examples every time (a failure there is reproducible); locally, fresh ones.
+hypothesis_settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+hypothesis_settings.register_profile("dev", deadline=None)
+hypothesis_settings.load_profile("ci" if os.environ.get("CI") == "true" else "dev")
 
 
 def _postgres_reachable() -> tuple[bool, str]:
