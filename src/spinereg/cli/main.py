@@ -2,7 +2,6 @@
 traceback unless --debug (STYLE.md §6)."""
 
 import os
-import sys
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
@@ -76,6 +75,3 @@ def _register() -> None:
 
 
 _register()
-
-if __name__ == "__main__":
-    sys.exit(cli())

@@ -1,0 +1,5 @@
+"""`python -m spinereg.cli …` runs the `spinereg` command."""
+
+from spinereg.cli.main import cli
+
+cli()
