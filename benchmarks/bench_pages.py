@@ -34,7 +34,7 @@ def prepare(patients: int, reuse: bool) -> None:
         sh(
             sys.executable,
             "-m",
-            "spinereg.cli.main",
+            "spinereg.cli",
             "synth",
             "--patients",
             str(patients),
