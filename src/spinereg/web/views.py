@@ -24,6 +24,7 @@ from spinereg.registry.patients.selectors import (
 )
 from spinereg.registry.research.selectors import research_summary
 from spinereg.web.api.lookups import acting_user
+from spinereg.web.pagination import CountedPaginator
 from spinereg.web.plots import score_plot_svg
 
 PAGE_SIZE = 50
@@ -65,9 +66,12 @@ def patient_list(request: HttpRequest) -> HttpResponse:
         clinic=_int_or_none(request.GET.get("clinic")),
     )
     today = timezone.localdate()
-    page = Paginator(patients_matching(request.user, filters, today), PAGE_SIZE).get_page(
-        request.GET.get("page")
+    paginator = CountedPaginator(
+        patients_matching(request.user, filters, today),
+        PAGE_SIZE,
+        count_queryset=patients_matching(request.user, filters, today, for_count=True),
     )
+    page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(

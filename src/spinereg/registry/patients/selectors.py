@@ -11,7 +11,7 @@ from spinereg.registry.audit.models import AuditEntry
 from spinereg.registry.episodes.models import Episode, Injection
 from spinereg.registry.followup.models import ScheduleItem
 from spinereg.registry.outcomes.models import AdverseEvent, QuestionnaireResponse, ResponseStatus
-from spinereg.registry.patients.models import Patient
+from spinereg.registry.patients.models import Patient, PatientIdentity
 
 FOLLOWUP_FILTERS = ("due", "overdue", "missed", "up_to_date")
 
@@ -29,18 +29,27 @@ def _open_items(today: date) -> QuerySet[ScheduleItem]:
     return ScheduleItem.objects.filter(episode__patient=OuterRef("pk"), completed_at__isnull=True)
 
 
-def patients_matching(user: Any, filters: PatientFilters, today: date) -> QuerySet[Patient]:
-    """The visible patients that match search and filters, with identity joined (one query)."""
-    patients = patients_visible_to(user).select_related("identity", "clinic")
+def patients_matching(
+    user: Any, filters: PatientFilters, today: date, *, for_count: bool = False
+) -> QuerySet[Patient]:
+    """The visible patients that match search and filters, ordered by name with identity
+    joined (one query). `for_count=True` gives the same set without the join and order, which
+    is what a count needs."""
+    patients = patients_visible_to(user)
+    if not for_count:
+        # Every patient has an identity row; saying so makes the join inner, so PostgreSQL can
+        # walk the (family_name, given_name) index in order and stop after one page.
+        patients = patients.filter(identity__isnull=False).select_related("identity", "clinic")
     if filters.clinic:
         patients = patients.filter(clinic_id=filters.clinic)
     if filters.q:
         term = filters.q.strip()
-        patients = patients.filter(
-            Q(pseudonym__iexact=term)
-            | Q(identity__mrn__iexact=term)
-            | Q(identity__family_name__istartswith=term)
-        )
+        # Registry codes are upper case; MRNs match exactly; names by case-insensitive prefix
+        # (PostgreSQL serves the prefix from an index on UPPER(family_name), see migrations).
+        by_identity = PatientIdentity.objects.filter(
+            Q(mrn=term) | Q(family_name__istartswith=term)
+        ).values("patient_id")
+        patients = patients.filter(Q(pseudonym=term.upper()) | Q(pk__in=by_identity))
     if filters.condition:
         patients = patients.filter(
             Exists(Episode.objects.filter(patient=OuterRef("pk"), condition=filters.condition))
@@ -62,6 +71,8 @@ def patients_matching(user: Any, filters: PatientFilters, today: date) -> QueryS
         }.get(filters.followup)
         if condition is not None:
             patients = patients.filter(condition)
+    if for_count:
+        return patients
     return patients.order_by("identity__family_name", "identity__given_name", "pk")
 
 
