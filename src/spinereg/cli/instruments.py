@@ -21,8 +21,9 @@ def instruments_list() -> None:
     for instrument_id in catalogue.instrument_ids():
         instrument = catalogue.load_instrument(instrument_id)
         versions = ", ".join(catalogue.instrument_versions(instrument_id))
-        click.echo(f"{instrument_id:<10} versions {versions:<10} items "
-                   f"{', '.join(instrument.link_ids)}")
+        click.echo(
+            f"{instrument_id:<10} versions {versions:<10} items {', '.join(instrument.link_ids)}"
+        )
 
 
 @instruments.command("load-text")
@@ -60,9 +61,11 @@ def instruments_rescore(fail_on_difference: bool) -> None:
     differences = 0
     for difference in responses_rescore():
         differences += 1
-        click.echo(f"response {difference.response_id} {difference.instrument_id} "
-                   f"{difference.field}: stored {difference.stored} → recomputed "
-                   f"{difference.recomputed}")
+        click.echo(
+            f"response {difference.response_id} {difference.instrument_id} "
+            f"{difference.field}: stored {difference.stored} → recomputed "
+            f"{difference.recomputed}"
+        )
     click.echo(f"re-scored {total:,} responses: {differences:,} differences")
     if differences and fail_on_difference:
         raise SystemExit(1)
