@@ -22,7 +22,7 @@ demo: install
 	mkdir -p $(SPINEREG_VAR_DIR)
 	$(UV) run python manage.py migrate --noinput -v0
 	$(UV) run spinereg demo --patients $(PATIENTS)
-	$(UV) run python manage.py runserver 127.0.0.1:8000 --noreload
+	$(UV) run spinereg serve 127.0.0.1:8000
 
 serve:
 	$(UV) run python manage.py runserver 127.0.0.1:8000

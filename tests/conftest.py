@@ -87,3 +87,10 @@ def clinic_world(db: None) -> SimpleNamespace:
 def _fast_password_hashing(settings):
     """PBKDF2's deliberate slowness protects real passwords; tests need none of it."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def signed_consent(clinic_world: SimpleNamespace):
+    """North's patient has signed North's current consent (required before a BMAC episode
+    gets an index date)."""
+    return factories.ConsentSignatureFactory(patient=clinic_world.patient)

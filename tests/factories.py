@@ -1,10 +1,11 @@
 """factory-boy factories. Faker fills names and e-mails only, never clinical values."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import factory
 
 from spinereg.registry.accounts.models import Clinic, Membership, User
+from spinereg.registry.consent.models import ConsentDocument, ConsentSignature
 from spinereg.registry.episodes.models import Episode
 from spinereg.registry.patients.models import Patient, PatientIdentity
 
@@ -85,3 +86,36 @@ class EpisodeFactory(factory.django.DjangoModelFactory):
     condition = "discogenic"
     index_date = date(2025, 3, 1)
     status = "active"
+
+
+class ConsentDocumentFactory(factory.django.DjangoModelFactory):
+    """A clinic's consent document in force since 2020 (before every test's index dates)."""
+
+    class Meta:
+        model = ConsentDocument
+        django_get_or_create = ("clinic", "version", "language")
+
+    clinic = factory.SubFactory(ClinicFactory)
+    version = "1.0"
+    language = "en"
+    title = "Consent to BMAC treatment of the spine (investigational)"
+    body = "Test consent text: investigational, mixed evidence, risks and alternatives.\n"
+    sha256 = factory.LazyAttribute(lambda d: ConsentDocument.hash_body(d.body))
+    effective_date = date(2020, 1, 1)
+
+
+class ConsentSignatureFactory(factory.django.DjangoModelFactory):
+    """The patient's agreed signature of their clinic's current document, given before every
+    test's index dates: what a BMAC episode with an index date requires."""
+
+    class Meta:
+        model = ConsentSignature
+
+    patient = factory.SubFactory(PatientFactory)
+    document = factory.SubFactory(
+        ConsentDocumentFactory, clinic=factory.SelfAttribute("..patient.clinic")
+    )
+    typed_name = factory.LazyAttribute(lambda s: s.patient.identity.full_name)
+    agreed = True
+    signed_at = datetime(2024, 12, 1, 10, 0, tzinfo=UTC)
+    document_sha256 = factory.LazyAttribute(lambda s: s.document.sha256)

@@ -84,7 +84,7 @@ def test_staff_of_another_clinic_cannot_write(clinic_world):
     assert AuditEntry.objects.count() == count
 
 
-def test_a_signed_episode_changes_only_with_a_reason(clinic_world):
+def test_a_signed_episode_changes_only_with_a_reason(clinic_world, signed_consent):
     from spinereg.registry.episodes.services import episode_sign
 
     episode = EpisodeFactory(patient=clinic_world.patient, index_date=date(2025, 3, 1))

@@ -15,7 +15,9 @@ from spinereg.registry.episodes.services import (
 from spinereg.registry.followup.models import ScheduleItem
 
 
-def test_an_episode_with_an_index_date_gets_every_visit_of_the_schedule(clinic_world):
+def test_an_episode_with_an_index_date_gets_every_visit_of_the_schedule(
+    clinic_world, signed_consent
+):
     episode = episode_create(
         patient=clinic_world.patient,
         kind="bmac",
@@ -50,7 +52,7 @@ def test_a_planned_episode_has_no_schedule_until_it_gets_a_date(clinic_world):
     assert episode.status == "active"
 
 
-def test_moving_the_index_date_moves_every_window(clinic_world):
+def test_moving_the_index_date_moves_every_window(clinic_world, signed_consent):
     episode = episode_create(
         patient=clinic_world.patient,
         kind="bmac",
@@ -89,7 +91,7 @@ def test_an_unknown_kind_names_the_field(clinic_world):
     assert "kind" in raised.value.error_dict
 
 
-def test_a_reintervention_before_the_index_date_is_refused(clinic_world):
+def test_a_reintervention_before_the_index_date_is_refused(clinic_world, signed_consent):
     episode = episode_create(
         patient=clinic_world.patient,
         kind="bmac",

@@ -16,7 +16,7 @@ INDEX = date(2025, 3, 1)
 
 
 @pytest.fixture
-def episode(clinic_world):
+def episode(clinic_world, signed_consent):
     return episode_create(
         patient=clinic_world.patient,
         kind="bmac",

@@ -92,7 +92,7 @@ def test_a_patch_of_an_unknown_field_is_refused_by_name(client, clinic_world):
     assert response.json()["detail"][0]["loc"][-1] == "clinic_id"
 
 
-def test_episodes_and_diagnoses_through_the_api(client, clinic_world):
+def test_episodes_and_diagnoses_through_the_api(client, clinic_world, signed_consent):
     client.force_login(clinic_world.physician)
     patient_id = clinic_world.patient.pk
     imaging = client.post(

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from spinereg.registry.followup.models import ScheduleItem
-from tests.factories import EpisodeFactory, PatientFactory
+from tests.factories import ConsentSignatureFactory, EpisodeFactory, PatientFactory
 
 
 def _patients(clinic, count, **episode):
@@ -52,6 +52,7 @@ def test_filters_by_follow_up_status(client, clinic_world):
 
     today = timezone.localdate()
     overdue = PatientFactory(clinic=clinic_world.north)
+    ConsentSignatureFactory(patient=overdue)
     # 3-month visit: target day 91, window ±14 → overdue from day 92 to day 105.
     episode_create(
         patient=overdue,
@@ -65,6 +66,7 @@ def test_filters_by_follow_up_status(client, clinic_world):
         completed_at=timezone.now()
     )
     missed = PatientFactory(clinic=clinic_world.north)
+    ConsentSignatureFactory(patient=missed)
     episode_create(
         patient=missed,
         kind="bmac",

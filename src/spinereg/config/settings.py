@@ -30,6 +30,8 @@ INSTALLED_APPS = [
     "spinereg.registry.outcomes",
     "spinereg.registry.procedures",
     "spinereg.registry.instruments",
+    "spinereg.registry.journey",
+    "spinereg.registry.evidence",
     "spinereg.web",
 ]
 
@@ -98,6 +100,8 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+# whitenoise warns (an error under our test settings) when this folder is missing.
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # Serve straight from the app folders, so `make demo` needs no collectstatic step.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
@@ -105,6 +109,19 @@ WHITENOISE_AUTOREFRESH = DEBUG
 EMAIL_BACKEND = os.environ.get(
     "SPINEREG_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
 )
+
+# Follow-up links and text messages (docs/follow-up.md): the site's address as patients reach
+# it, and the SMS backend (console by default; HttpSmsBackend speaks a Twilio-style REST API).
+SPINEREG_BASE_URL = os.environ.get("SPINEREG_BASE_URL", "http://127.0.0.1:8000")
+SPINEREG_SMS_BACKEND = os.environ.get(
+    "SPINEREG_SMS_BACKEND", "spinereg.registry.followup.sms.ConsoleSmsBackend"
+)
+SPINEREG_SMS_OPTIONS = {
+    "base_url": os.environ.get("SPINEREG_SMS_BASE_URL", ""),
+    "account_sid": os.environ.get("SPINEREG_SMS_ACCOUNT_SID", ""),
+    "auth_token": os.environ.get("SPINEREG_SMS_AUTH_TOKEN", ""),
+    "sender": os.environ.get("SPINEREG_SMS_SENDER", ""),
+}
 
 # Patient data never reaches the logs: request bodies are not logged, and errors are reported
 # without local variables.

@@ -8,7 +8,7 @@ from django.core.paginator import Paginator
 from django.db.models import QuerySet
 
 
-class CountedPaginator(Paginator):
+class CountedPaginator(Paginator):  # type: ignore[type-arg]  # rows of any model
     def __init__(self, object_list: Any, per_page: int, *, count_queryset: QuerySet[Any]) -> None:
         super().__init__(object_list, per_page)
         self.count_queryset = count_queryset

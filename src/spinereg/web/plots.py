@@ -54,9 +54,9 @@ def score_plot_svg(series: dict[str, list[tuple[datetime, float]]]) -> str:
                 axes.axhline(level, linestyle="--", color="#a3120b", linewidth=1, label=text)
                 axes.legend(loc="lower left", fontsize=7, framealpha=0.9)
             axes.set_ylim(0, top)
-            locator = mdates.AutoDateLocator()
+            locator = mdates.AutoDateLocator()  # type: ignore[no-untyped-call]  # matplotlib
             axes.xaxis.set_major_locator(locator)
-            axes.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+            axes.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]
             axes.set_ylabel(label, fontsize=8)
             axes.grid(alpha=0.3)
         axes_list[-1, 0].set_xlabel("Date of the questionnaire")

@@ -1,9 +1,9 @@
 """URLs of the web pages and the API."""
 
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
-from spinereg.web import questionnaires, views
+from spinereg.web import questionnaires, research_report, views
 from spinereg.web.api import api
 
 urlpatterns = [
@@ -31,5 +31,11 @@ urlpatterns = [
     ),
     path("me/", views.my_record, name="my-record"),
     path("research/", views.research, name="research"),
+    path("research/report/", research_report.research_report, name="research-report"),
+    path("procedures/", include("spinereg.web.procedures.urls")),
+    path("f/", include("spinereg.web.portal.urls")),
+    path("followup/", include("spinereg.web.worklist.urls")),
+    path("", include("spinereg.web.journey.urls")),
+    path("", include("spinereg.web.evidence.urls")),
     path("api/", api.urls),
 ]

@@ -1,7 +1,7 @@
 """Audited writes. Every clinical create, update and delete goes through these three functions,
 which validate, save and record the audit entry in one transaction: all of it or none of it."""
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -22,7 +22,7 @@ def snapshot(instance: models.Model) -> dict[str, Any]:
     data: dict[str, Any] = {}
     for field in instance._meta.concrete_fields:
         value = getattr(instance, field.attname)
-        if isinstance(value, datetime | date):
+        if isinstance(value, datetime | date | time):
             value = value.isoformat()
         elif isinstance(value, Decimal):
             value = str(value)

@@ -7,10 +7,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from spinereg.core.vocabulary import TreatmentKind
 from spinereg.registry.access import require_clinical_write
 from spinereg.registry.accounts.models import Role, User
 from spinereg.registry.audit.models import AuditAction
 from spinereg.registry.audit.services import audit_entry_create, record_create, record_update
+from spinereg.registry.consent.services import consent_require_current
 from spinereg.registry.episodes.models import Episode, EpisodeStatus, Reintervention
 from spinereg.registry.followup.services import schedule_plan
 from spinereg.registry.patients.models import Patient
@@ -48,10 +50,13 @@ def episode_create(
     reason: str = "",
 ) -> Episode:
     """Open an episode. The index date anchors every follow-up window, so it is checked here
-    rather than found months later as a negative follow-up time in a report."""
+    rather than found months later as a negative follow-up time in a report. A BMAC episode
+    gets an index date (a procedure day) only with a signed current consent."""
     require_clinical_write(actor, patient.clinic_id)
     with transaction.atomic():
         _check_index_date(patient, index_date)
+        if kind == TreatmentKind.BMAC and index_date is not None:
+            consent_require_current(patient, index_date)
         episode = record_create(
             Episode(
                 clinic_id=patient.clinic_id,
@@ -88,6 +93,11 @@ def episode_update(
             _check_index_date(episode.patient, changes["index_date"])  # type: ignore[arg-type]  # checked below by full_clean
             if changes["index_date"] and episode.status == EpisodeStatus.PLANNED:
                 changes = {**changes, "status": EpisodeStatus.ACTIVE}
+        if "index_date" in changes or "kind" in changes:
+            kind = changes.get("kind", episode.kind)
+            index_date = changes.get("index_date", episode.index_date)
+            if kind == TreatmentKind.BMAC and isinstance(index_date, date):
+                consent_require_current(episode.patient, index_date)
         record_update(episode, changes=changes, actor=actor, reason=reason)
         if episode.index_date != old_index:
             schedule_plan(episode)

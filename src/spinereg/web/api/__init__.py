@@ -74,13 +74,23 @@ def health(request: HttpRequest) -> dict[str, str]:
 
 
 def _register() -> None:
-    from spinereg.web.api import episodes, instruments, outcomes, patients, research
+    from spinereg.web.api import episodes, instruments, outcomes, patients, procedures, research
 
     api.add_router("/patients", patients.router)
     api.add_router("/episodes", episodes.router)
     api.add_router("/", outcomes.router)
     api.add_router("/research", research.router)
+    api.add_router("/procedures", procedures.router)
     api.add_router("/", instruments.router)
+    from spinereg.web.api import followup
+
+    api.add_router("/followup", followup.router)
+    from spinereg.web.api import journey
+
+    api.add_router("/journey", journey.router)
+    from spinereg.web.api import evidence
+
+    api.add_router("/evidence", evidence.router)
 
 
 _register()

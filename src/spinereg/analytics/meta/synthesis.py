@@ -1,0 +1,305 @@
+"""The evidence synthesis the researcher page, `spinereg evidence report` and the patient
+evidence page all read: every question the literature table can honestly answer, pooled, with
+every row that could not enter listed with its reason, and the registry's own results beside it.
+
+Questions: outcome (ODI; back pain on VAS or NRS, put on one 0-100 scale via `scale_max`) x
+follow-up window (3, 6, 12, 24 months) x measure, with the studies grouped by condition:
+
+- `PLO`: the share of patients meeting the paper's responder definition in BMAC arms (logit,
+  shown as a proportion; escalc(measure = "PLO"), rma());
+- `MD`: treated-vs-control difference in means at the time point where both arms report a mean
+  and an SD (escalc(measure = "MD")).
+
+Single-arm mean changes (MC) are not pooled: no source reports the SD of the change or a pre-post
+correlation, and we do not assume one (docs/evidence-synthesis.md, "Nothing is imputed").
+
+A pool needs two studies; with one, or none, the question is reported with the reason and no
+number is invented. The registry's own row (`RegistryOutcome`) is computed from paired baseline
+and follow-up scores of the clinic's patients and is never pooled with the literature: it is
+drawn below the pooled diamond and labelled "this clinic, not pooled".
+"""
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from numpy.typing import ArrayLike, NDArray
+from scipy import stats
+from statsmodels.stats.proportion import proportion_confint
+
+from spinereg.analytics.meta.forest import forest_plot
+from spinereg.analytics.meta.literature import (
+    literature_effect_inputs,
+    literature_effect_sizes,
+)
+from spinereg.analytics.meta.pooling import RandomEffectsResult, random_effects
+from spinereg.core.errors import RuleViolation
+
+OUTCOME_GROUPS: dict[str, tuple[str, ...]] = {"odi": ("odi",), "pain": ("vas", "nrs")}
+OUTCOME_LABELS: dict[str, str] = {"odi": "ODI (0-100)", "pain": "Back pain (0-100)"}
+# Follow-up windows: the target month and how far a report may lie from it.
+TIMEPOINT_WINDOWS_MONTHS: dict[int, float] = {3: 1.0, 6: 2.0, 12: 3.0, 24: 6.0}
+COMMON_SCALE_MAX = 100.0
+MEASURES = ("PLO", "MD")
+MEASURE_LABELS: dict[str, str] = {
+    "PLO": "Share of BMAC patients who responded (paper's definition)",
+    "MD": "Difference in mean score, treated minus control (points, 0-100)",
+}
+MIN_STUDIES = 2
+
+
+@dataclass(frozen=True, eq=False)
+class Pool:
+    """One question: its included studies, its pooled result (or why none), its exclusions."""
+
+    outcome: str
+    timepoint_months: int
+    measure: str
+    labels: list[str]
+    conditions: list[str]
+    n_patients: list[float]
+    yi: NDArray[np.float64]
+    vi: NDArray[np.float64]
+    result: RandomEffectsResult | None
+    by_condition: dict[str, RandomEffectsResult]
+    not_pooled_reason: str
+    excluded: pd.DataFrame
+
+    @property
+    def key(self) -> str:
+        return f"{self.outcome}_{self.timepoint_months}mo_{self.measure}"
+
+    @property
+    def title(self) -> str:
+        kind = "responders (PLO)" if self.measure == "PLO" else "treated vs control (MD)"
+        return f"{OUTCOME_LABELS[self.outcome]}, {self.timepoint_months} months: {kind}"
+
+    @property
+    def k(self) -> int:
+        return len(self.labels)
+
+    def displayed(self, value: float) -> float:
+        """A pooled number on the displayed scale (proportions for PLO)."""
+        return float(1 / (1 + math.exp(-value))) if self.measure == "PLO" else value
+
+
+@dataclass(frozen=True)
+class RegistryOutcome:
+    """The registry's own result at one time point; never pooled with the literature."""
+
+    label: str
+    outcome: str
+    timepoint_months: int
+    n_patients: int
+    mean_change: float
+    change_ci_lower: float
+    change_ci_upper: float
+    responders: int
+    responder_share: float
+    share_ci_lower: float
+    share_ci_upper: float
+    responder_definition: str
+
+
+@dataclass(frozen=True, eq=False)
+class EvidenceSynthesis:
+    """Every pool, every excluded row (with the question it was excluded from), and counts."""
+
+    pools: list[Pool]
+    excluded: pd.DataFrame
+    studies_by_condition: dict[str, int]
+    patients_by_condition: dict[str, int]
+    longest_follow_up_months: float
+    adverse_event_notes: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def pooled(self) -> list[Pool]:
+        return [pool for pool in self.pools if pool.result is not None]
+
+
+def synthesize(frame: pd.DataFrame) -> EvidenceSynthesis:
+    """Every question of the module docstring on a literature frame (read_literature's shape)."""
+    pools = [
+        _pool(frame, outcome, month, measure)
+        for outcome in OUTCOME_GROUPS
+        for month in TIMEPOINT_WINDOWS_MONTHS
+        for measure in MEASURES
+    ]
+    excluded_frames = [
+        pool.excluded.assign(question=pool.title) for pool in pools if not pool.excluded.empty
+    ]
+    excluded = (
+        pd.concat(excluded_frames, ignore_index=True)
+        if excluded_frames
+        else pd.DataFrame(columns=["question", "source_row", "study_id", "reason"])
+    )
+    primary = frame[frame["design"] != "systematic_review"] if len(frame) else frame
+    studies: dict[str, int] = {}
+    patients: dict[str, int] = {}
+    for condition, rows in primary.groupby("condition", sort=True):
+        arms = rows.drop_duplicates(["study_id", "arm"])
+        studies[str(condition)] = int(rows.study_id.nunique())
+        patients[str(condition)] = int(arms.n.sum())
+    notes = [
+        (str(row.study_id), str(row.notes))
+        for row in primary.drop_duplicates("study_id").itertuples()
+        if "adverse" in str(row.notes).lower() or "complication" in str(row.notes).lower()
+    ]
+    longest = float(primary.timepoint_months.max()) if len(primary) else math.nan
+    return EvidenceSynthesis(
+        pools=pools,
+        excluded=excluded,
+        studies_by_condition=studies,
+        patients_by_condition=patients,
+        longest_follow_up_months=longest,
+        adverse_event_notes=notes,
+    )
+
+
+def registry_outcome(
+    baseline: ArrayLike,
+    follow_up: ArrayLike,
+    *,
+    outcome: str,
+    timepoint_months: int,
+    responder_improvement: float,
+    label: str,
+    conf_level: float = 0.95,
+) -> RegistryOutcome:
+    """Mean change (t interval) and responder share (Wilson interval) from paired scores.
+
+    A responder improved by at least `responder_improvement` points (scores fall as patients
+    improve). The Wilson interval is statsmodels' proportion_confint(method="wilson"), the same
+    as R's prop.test(correct = FALSE)$conf.int.
+    """
+    before = np.asarray(baseline, dtype=float)
+    after = np.asarray(follow_up, dtype=float)
+    if before.shape != after.shape:
+        raise RuleViolation(
+            field="follow_up", rule="paired", message="baseline and follow-up lengths differ"
+        )
+    if before.size < 2 or not np.all(np.isfinite(before)) or not np.all(np.isfinite(after)):
+        raise RuleViolation(
+            field="baseline",
+            rule="two_finite_pairs",
+            message=f"needs at least two finite baseline/follow-up pairs, got {before.size}",
+        )
+    change = after - before
+    n = int(change.size)
+    mean = float(change.mean())
+    half_width = float(stats.t.ppf(0.5 + conf_level / 2, n - 1) * change.std(ddof=1) / math.sqrt(n))
+    responders = int(np.sum(-change >= responder_improvement))
+    lower, upper = proportion_confint(responders, n, alpha=1 - conf_level, method="wilson")
+    return RegistryOutcome(
+        label=label,
+        outcome=outcome,
+        timepoint_months=timepoint_months,
+        n_patients=n,
+        mean_change=mean,
+        change_ci_lower=mean - half_width,
+        change_ci_upper=mean + half_width,
+        responders=responders,
+        responder_share=responders / n,
+        share_ci_lower=float(lower),
+        share_ci_upper=float(upper),
+        responder_definition=f"improvement >= {responder_improvement:g} points",
+    )
+
+
+def pool_figure(pool: Pool, registry: Sequence[RegistryOutcome] = ()) -> Figure:
+    """The pool's forest plot, conditions as subgroups, the registry row printed beneath."""
+    if pool.result is None:
+        raise RuleViolation(field="pool", rule="pooled", message=pool.not_pooled_reason)
+    figure = forest_plot(
+        pool.yi,
+        pool.vi,
+        pool.labels,
+        effect_label=MEASURE_LABELS[pool.measure],
+        n_patients=pool.n_patients,
+        groups=pool.conditions if len(set(pool.conditions)) > 1 else None,
+        transform="expit" if pool.measure == "PLO" else "identity",
+        title=pool.title,
+    )
+    lines = [_registry_line(pool, row) for row in registry if row.outcome == pool.outcome]
+    if lines:
+        figure.text(0.01, -0.02, "\n".join(lines), fontsize=7, va="top", ha="left")
+    return figure
+
+
+def _registry_line(pool: Pool, row: RegistryOutcome) -> str:
+    if pool.measure == "PLO":
+        value = (
+            f"{row.responder_share:.2f} [{row.share_ci_lower:.2f}, {row.share_ci_upper:.2f}]"
+            f" ({row.responder_definition})"
+        )
+    else:
+        value = (
+            f"mean change {row.mean_change:.1f} "
+            f"[{row.change_ci_lower:.1f}, {row.change_ci_upper:.1f}] (within-patient)"
+        )
+    return f"{row.label} (this clinic, not pooled), n = {row.n_patients}: {value}"
+
+
+def _pool(frame: pd.DataFrame, outcome: str, month: int, measure: str) -> Pool:
+    selection = literature_effect_inputs(
+        frame,
+        outcome=OUTCOME_GROUPS[outcome],
+        measure=measure,
+        timepoint_months=float(month),
+        timepoint_tolerance_months=TIMEPOINT_WINDOWS_MONTHS[month],
+        products={"bmac"},
+        rescale_to=COMMON_SCALE_MAX if measure == "MD" else None,
+    )
+    excluded = selection.excluded
+    empty = np.array([], dtype=float)
+    if selection.included.empty:
+        return Pool(
+            outcome, month, measure, [], [], [], empty, empty, None, {},
+            "no study reports what this question needs", excluded,
+        )  # fmt: skip
+    sizes = literature_effect_sizes(selection)
+    included = selection.included
+    source_column = "source_row" if "source_row" in included else "source_row_1"
+    for exclusion in sizes.exclusions:
+        row = included.iloc[exclusion.row]
+        extra = pd.DataFrame(
+            [{"source_row": row[source_column], "study_id": row.study_id,
+              "reason": exclusion.reason}]
+        )  # fmt: skip
+        excluded = pd.concat([excluded, extra], ignore_index=True)
+    mask = np.asarray(sizes.included, dtype=bool)
+    chosen = included[mask]
+    conditions = [_condition(frame, row) for row in chosen[source_column]]
+    n_patients = list(chosen.ni) if "ni" in chosen else list(chosen.n1i + chosen.n2i)
+    yi = np.asarray(sizes.yi, dtype=float)[mask]
+    vi = np.asarray(sizes.vi, dtype=float)[mask]
+    labels = list(chosen.label)
+    if len(yi) < MIN_STUDIES:
+        reason = f"fewer than two studies (k = {len(yi)}): nothing pooled"
+        return Pool(
+            outcome, month, measure, labels, conditions, n_patients, yi, vi, None, {},
+            reason, excluded,
+        )  # fmt: skip
+    try:
+        result = random_effects(yi, vi)
+    except RuleViolation as error:
+        return Pool(
+            outcome, month, measure, labels, conditions, n_patients, yi, vi, None, {},
+            str(error), excluded,
+        )  # fmt: skip
+    by_condition = {}
+    for condition in dict.fromkeys(conditions):
+        members = np.array([c == condition for c in conditions])
+        if members.sum() >= MIN_STUDIES:
+            by_condition[condition] = random_effects(yi[members], vi[members])
+    return Pool(
+        outcome, month, measure, labels, conditions, n_patients, yi, vi, result, by_condition,
+        "", excluded,
+    )  # fmt: skip
+
+
+def _condition(frame: pd.DataFrame, source_row: int) -> str:
+    return str(frame.loc[frame.source_row == source_row, "condition"].iloc[0])

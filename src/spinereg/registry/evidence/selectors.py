@@ -1,0 +1,158 @@
+"""Reading the literature table and the registry's own results for the evidence pages.
+
+`literature_frame()` gives the table in read_literature's shape (source_row = the table row id),
+so the pure synthesis (spinereg.analytics.meta.synthesis) runs on it unchanged.
+`registry_outcomes(clinic_ids)` computes the clinic's own mean change and responder share per
+time point from paired baseline/follow-up scores of its BMAC episodes: shown beside the pooled
+estimate, never pooled with it. `evidence_summary(clinic_ids)` caches both under a key that
+changes when the literature table or the clinic's responses change.
+"""
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from django.core.cache import cache
+from django.db.models import Count, Max
+
+from spinereg.analytics.meta.literature import COLUMNS
+from spinereg.analytics.meta.synthesis import (
+    EvidenceSynthesis,
+    RegistryOutcome,
+    registry_outcome,
+    synthesize,
+)
+from spinereg.core.errors import RuleViolation
+from spinereg.registry.evidence.models import LiteratureRow
+from spinereg.registry.outcomes.models import AdverseEvent, QuestionnaireResponse, ResponseStatus
+
+# instrument -> (outcome group, factor to the 0-100 scale, responder improvement on 0-100).
+# ODI >= 10 points and VAS >= 15 mm: Ostelo 2008 (Spine 33:90); NRS >= 2 points (= 20 on 0-100):
+# Ostelo 2008 (DOMAIN.md section 2).
+REGISTRY_INSTRUMENTS: dict[str, tuple[str, float, float]] = {
+    "odi-2.1a": ("odi", 1.0, 10.0),
+    "vas-pain": ("pain", 1.0, 15.0),
+    "nrs-pain": ("pain", 10.0, 20.0),
+}
+REGISTRY_TIMEPOINTS: dict[str, int] = {"3mo": 3, "6mo": 6, "12mo": 12, "24mo": 24}
+BASELINE = "baseline"
+
+
+@dataclass(frozen=True, eq=False)
+class EvidenceSummary:
+    synthesis: EvidenceSynthesis
+    registry: list[RegistryOutcome]
+    registry_patients: int
+    adverse_events: dict[str, int]
+
+
+def literature_rows() -> list[LiteratureRow]:
+    return list(LiteratureRow.objects.order_by("study_id", "arm", "outcome", "timepoint_months"))
+
+
+def literature_frame(rows: Iterable[LiteratureRow] | None = None) -> pd.DataFrame:
+    """The table as read_literature returns the CSV: NaN for unreported numbers."""
+    chosen = list(LiteratureRow.objects.order_by("pk")) if rows is None else list(rows)
+    records = []
+    for row in chosen:
+        record: dict[str, Any] = {"source_row": row.pk}
+        for column in COLUMNS:
+            value = getattr(row, column)
+            record[column] = np.nan if value is None else value
+        records.append(record)
+    frame = pd.DataFrame.from_records(records, columns=["source_row", *COLUMNS])
+    for column in ("scale_max", "timepoint_months", "mean", "sd", "baseline_mean",
+                   "baseline_sd", "change_mean", "change_sd", "responders"):  # fmt: skip
+        frame[column] = frame[column].astype(float)
+    return frame
+
+
+def registry_outcomes(clinic_ids: Iterable[int], label: str) -> list[RegistryOutcome]:
+    """One RegistryOutcome per instrument x time point with at least two paired patients."""
+    responses = QuestionnaireResponse.objects.filter(
+        episode__clinic_id__in=list(clinic_ids),
+        episode__kind="bmac",
+        status=ResponseStatus.COMPLETE,
+        value__isnull=False,
+        instrument_id__in=list(REGISTRY_INSTRUMENTS),
+        timepoint__in=[BASELINE, *REGISTRY_TIMEPOINTS],
+    ).values_list("episode_id", "instrument_id", "timepoint", "value", "pk")
+    scores: dict[tuple[int, str, str], float] = {}
+    for episode_id, instrument, timepoint, value, _pk in sorted(responses, key=lambda r: r[4]):
+        if value is not None:  # filtered above; the latest entry wins
+            scores[(episode_id, instrument, timepoint)] = float(value)
+    results = []
+    for instrument, (outcome, factor, threshold) in REGISTRY_INSTRUMENTS.items():
+        for code, month in REGISTRY_TIMEPOINTS.items():
+            pairs = [
+                (scores[(episode, instrument, BASELINE)] * factor, value * factor)
+                for (episode, name, timepoint), value in scores.items()
+                if name == instrument
+                and timepoint == code
+                and (episode, instrument, BASELINE) in scores
+            ]
+            if len(pairs) < 2:
+                continue
+            try:
+                results.append(
+                    registry_outcome(
+                        [pair[0] for pair in pairs],
+                        [pair[1] for pair in pairs],
+                        outcome=outcome,
+                        timepoint_months=month,
+                        responder_improvement=threshold,
+                        label=f"{label}, {instrument}",
+                    )
+                )
+            except RuleViolation:
+                continue
+    return results
+
+
+def adverse_event_counts(clinic_ids: Iterable[int]) -> dict[str, int]:
+    rows = (
+        AdverseEvent.objects.filter(episode__clinic_id__in=list(clinic_ids), episode__kind="bmac")
+        .values("code")
+        .annotate(events=Count("pk"))
+        .order_by("-events", "code")
+    )
+    return {row["code"]: row["events"] for row in rows}
+
+
+def _cache_key(clinic_ids: list[int], label: str) -> str:
+    literature = LiteratureRow.objects.aggregate(latest=Max("updated_at"), rows=Count("pk"))
+    responses = QuestionnaireResponse.objects.filter(episode__clinic_id__in=clinic_ids).aggregate(
+        latest=Max("pk"), rows=Count("pk"), completed=Max("completed_at")
+    )
+    events = AdverseEvent.objects.filter(episode__clinic_id__in=clinic_ids).aggregate(
+        latest=Max("pk"), rows=Count("pk")
+    )
+    parts = [literature, responses, events, sorted(clinic_ids), label]
+    return "evidence-summary:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def evidence_summary(clinic_ids: Iterable[int], label: str) -> EvidenceSummary:
+    """The synthesis and the clinics' own results, cached until either changes."""
+    ids = sorted(set(clinic_ids))
+    key = _cache_key(ids, label)
+    cached = cache.get(key)
+    if isinstance(cached, EvidenceSummary):
+        return cached
+    registry = registry_outcomes(ids, label)
+    patients = (
+        QuestionnaireResponse.objects.filter(episode__clinic_id__in=ids, episode__kind="bmac")
+        .values("patient_id")
+        .distinct()
+        .count()
+    )
+    summary = EvidenceSummary(
+        synthesis=synthesize(literature_frame()),
+        registry=registry,
+        registry_patients=patients,
+        adverse_events=adverse_event_counts(ids),
+    )
+    cache.set(key, summary, 600)
+    return summary

@@ -1,0 +1,226 @@
+"""The evidence pages: the researcher's literature table (add, correct, CSV upload, forest plots,
+exclusions with reasons) and the public patient evidence page (en/es, no sign-in) that explains
+the current synthesis and the clinic's own results in plain words."""
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
+from django.views.decorators.http import require_GET, require_http_methods
+
+from spinereg.analytics.meta.literature import COLUMNS
+from spinereg.core.errors import RuleViolation
+from spinereg.registry.access import research_clinic_ids
+from spinereg.registry.accounts.models import Clinic
+from spinereg.registry.evidence.models import LiteratureRow
+from spinereg.registry.evidence.reports import included_excluded_frame, pool_svg, pooled_sentence
+from spinereg.registry.evidence.selectors import evidence_summary, literature_rows
+from spinereg.registry.evidence.services import (
+    literature_load,
+    literature_row_create,
+    literature_row_update,
+    may_write_literature,
+)
+from spinereg.web.views import _nav
+
+MAX_UPLOAD_BYTES = 2_000_000
+# Plain words for the patient page.
+CONDITION_WORDS: dict[str, dict[str, str]] = {
+    "en": {"discogenic": "Pain from a disc", "facet": "Pain from the small back joints (facets)",
+           "stenosis": "Narrowing of the spinal canal", "radiculopathy": "Pain down the leg",
+           "mixed": "More than one cause"},
+    "es": {"discogenic": "Dolor de un disco",
+           "facet": "Dolor de las pequeñas articulaciones de la espalda (facetas)",
+           "stenosis": "Estrechamiento del canal espinal", "radiculopathy": "Dolor en la pierna",
+           "mixed": "Más de una causa"},
+}  # fmt: skip
+OUTCOME_WORDS: dict[str, dict[str, str]] = {
+    "en": {"odi": "how much back pain limits daily life", "pain": "back pain"},
+    "es": {"odi": "cuánto limita el dolor la vida diaria", "pain": "el dolor de espalda"},
+}
+
+
+class LiteratureRowForm(forms.ModelForm):  # type: ignore[type-arg]  # django-stubs generic
+    reason = forms.CharField(max_length=300, help_text="Why (audited)")
+
+    class Meta:
+        model = LiteratureRow
+        fields = COLUMNS
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField()
+    reason = forms.CharField(max_length=300)
+
+
+def _require_researcher(request: HttpRequest) -> list[int]:
+    if not may_write_literature(request.user) or request.user.is_anonymous:
+        raise Http404
+    return list(research_clinic_ids(request.user).values_list("clinic_id", flat=True))
+
+
+def _errors(error: Exception) -> list[str]:
+    if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
+        return [f"{field}: {' '.join(messages)}" for field, messages in error.message_dict.items()]
+    if isinstance(error, ValidationError):
+        return list(error.messages)
+    return [str(error)]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def research_evidence(request: HttpRequest) -> HttpResponse:
+    clinic_ids = _require_researcher(request)
+    add_form = LiteratureRowForm(prefix="add")
+    upload_form = UploadForm(prefix="upload")
+    messages: list[str] = []
+    errors: list[str] = []
+    if request.method == "POST":
+        if "upload-reason" in request.POST:
+            upload_form = UploadForm(request.POST, request.FILES, prefix="upload")
+            if upload_form.is_valid():
+                upload = upload_form.cleaned_data["file"]
+                try:
+                    if upload.size > MAX_UPLOAD_BYTES:
+                        raise ValidationError({"file": ["larger than 2 MB"]})
+                    counts = literature_load(
+                        upload.read().decode("utf-8"),
+                        actor=request.user,
+                        reason=upload_form.cleaned_data["reason"],
+                        file_name=upload.name,
+                    )
+                    messages.append(
+                        f"{upload.name}: {counts['created']} added, {counts['updated']} updated, "
+                        f"{counts['unchanged']} unchanged"
+                    )
+                except (ValidationError, RuleViolation, UnicodeDecodeError) as error:
+                    errors += _errors(error)
+        else:
+            add_form = LiteratureRowForm(request.POST, prefix="add")
+            if add_form.is_valid():
+                values = {column: add_form.cleaned_data[column] for column in COLUMNS}
+                try:
+                    literature_row_create(
+                        values, actor=request.user, reason=add_form.cleaned_data["reason"]
+                    )
+                    return redirect("research-evidence")
+                except ValidationError as error:
+                    errors += _errors(error)
+    summary = evidence_summary(clinic_ids, "Your clinics")
+    pools = [
+        {
+            "pool": pool,
+            "sentence": pooled_sentence(pool),
+            "svg": pool_svg(pool, summary.registry) if pool.result is not None else "",
+        }
+        for pool in summary.synthesis.pools
+    ]
+    rows = included_excluded_frame(summary.synthesis)
+    return render(
+        request,
+        "evidence/research.html",
+        {
+            "nav": _nav(request),
+            "rows": literature_rows(),
+            "pools": pools,
+            "excluded": rows[rows.status == "excluded"].to_dict("records"),
+            "registry": summary.registry,
+            "add_form": add_form,
+            "upload_form": upload_form,
+            "messages_": messages,
+            "errors": errors,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def research_evidence_row(request: HttpRequest, row_id: int) -> HttpResponse:
+    _require_researcher(request)
+    row = get_object_or_404(LiteratureRow, pk=row_id)
+    form = LiteratureRowForm(instance=row)
+    errors: list[str] = []
+    if request.method == "POST":
+        form = LiteratureRowForm(request.POST, instance=LiteratureRow.objects.get(pk=row_id))
+        if form.is_valid():
+            changes = {column: form.cleaned_data[column] for column in COLUMNS}
+            try:
+                literature_row_update(
+                    LiteratureRow.objects.get(pk=row_id),
+                    changes,
+                    actor=request.user,
+                    reason=form.cleaned_data["reason"],
+                )
+                return redirect("research-evidence")
+            except ValidationError as error:
+                errors += _errors(error)
+    return render(
+        request,
+        "evidence/row.html",
+        {"nav": _nav(request), "row": row, "form": form, "errors": errors},
+    )
+
+
+@require_GET
+def public_evidence(request: HttpRequest) -> HttpResponse:
+    """The patient evidence page for one clinic (?clinic=code) or the whole network."""
+    code = request.GET.get("clinic", "")
+    clinic = Clinic.objects.filter(code=code).first() if code else None
+    if code and clinic is None:
+        raise Http404
+    clinic_ids = [clinic.pk] if clinic else list(Clinic.objects.values_list("pk", flat=True))
+    label = clinic.name if clinic else "spinereg network"
+    summary = evidence_summary(clinic_ids, label)
+    language = "es" if translation.get_language() == "es" else "en"
+    synthesis = summary.synthesis
+    pooled = [
+        {
+            "pool": pool,
+            "words": OUTCOME_WORDS[language][pool.outcome],
+            "months": pool.timepoint_months,
+            "share": round(100 * pool.displayed(pool.result.estimate)),
+            "low": round(100 * pool.displayed(pool.result.ci_lower)),
+            "high": round(100 * pool.displayed(pool.result.ci_upper)),
+        }
+        for pool in synthesis.pooled
+        if pool.result is not None and pool.measure == "PLO"
+    ]
+    registry = [
+        {
+            "row": row,
+            "words": OUTCOME_WORDS[language][row.outcome],
+            "change": abs(round(row.mean_change)),
+            "better": row.mean_change < 0,
+            "low": round(100 * row.share_ci_lower),
+            "high": round(100 * row.share_ci_upper),
+            "share": round(100 * row.responder_share),
+        }
+        for row in summary.registry
+    ]
+    context: dict[str, Any] = {
+        "clinic": clinic,
+        "clinic_name": clinic.name if clinic else None,
+        "clinic_query": f"clinic={clinic.code}&" if clinic else "",
+        "studies": sum(synthesis.studies_by_condition.values()),
+        "patients": sum(synthesis.patients_by_condition.values()),
+        "by_condition": [
+            {
+                "words": CONDITION_WORDS[language].get(condition, condition),
+                "studies": synthesis.studies_by_condition[condition],
+                "patients": synthesis.patients_by_condition[condition],
+            }
+            for condition in synthesis.studies_by_condition
+        ],
+        "longest_months": synthesis.longest_follow_up_months,
+        "pooled": pooled,
+        "not_pooled": len(synthesis.pools) - len(synthesis.pooled),
+        "registry": registry,
+        "registry_patients": summary.registry_patients,
+        "adverse_events": summary.adverse_events,
+        "literature_events": synthesis.adverse_event_notes,
+    }
+    return render(request, f"evidence/public_{language}.html", context)

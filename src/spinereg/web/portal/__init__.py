@@ -1,0 +1,1 @@
+"""Patient pages of the follow-up link: questionnaires on a phone, then the own trajectory."""
