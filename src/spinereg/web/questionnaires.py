@@ -61,7 +61,10 @@ def _texts(items: list[dict[str, Any]]) -> dict[str, tuple[str, dict[str, str]]]
     return found
 
 
-def _parse_answers(post: Any, link_ids: tuple[str, ...]) -> tuple[dict[str, Any], dict[str, str]]:
+def parse_numeric_answers(
+    post: Any, link_ids: tuple[str, ...]
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Numbers from a posted form, by linkId; blanks are unanswered. Range checks are core's."""
     answers: dict[str, Any] = {}
     errors: dict[str, str] = {}
     for link_id in link_ids:
@@ -103,7 +106,7 @@ def questionnaire_entry(
     errors: dict[str, str] = {}
     message = ""
     if request.method == "POST":
-        answers, errors = _parse_answers(request.POST, instrument.link_ids)
+        answers, errors = parse_numeric_answers(request.POST, instrument.link_ids)
         if not errors:
             outcome = _save(request, patient, instrument_id, answers, draft, episodes)
             if isinstance(outcome, QuestionnaireResponse):

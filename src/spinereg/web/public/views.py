@@ -34,7 +34,7 @@ from spinereg.registry.journey.models import Booking, BookingStatus, Decision, P
 from spinereg.registry.journey.selectors import clinics_taking_bookings
 from spinereg.registry.journey.slots import Slot, clinic_zone, parse_slot_key, slots_for
 from spinereg.web.public.prescreen_form import SECTIONS, YES_NO, parse_answers
-from spinereg.web.questionnaires import _parse_answers, form_items
+from spinereg.web.questionnaires import form_items, parse_numeric_answers
 
 DAYS_PER_PAGE = 7
 MAX_SLOTS_PER_PAGE = 150
@@ -408,11 +408,11 @@ def prescreen(request: HttpRequest, token: str) -> HttpResponse:
     odi_available = _instrument_fields(found.clinic, ODI) is not None
     if request.method == "POST":
         answers, errors = parse_answers(request.POST)
-        nrs_answers, nrs_errors = _parse_answers(
+        nrs_answers, nrs_errors = parse_numeric_answers(
             request.POST, instruments.load_instrument(NRS).link_ids
         )
         if odi_available:
-            odi_answers, odi_errors = _parse_answers(
+            odi_answers, odi_errors = parse_numeric_answers(
                 request.POST, instruments.load_instrument(ODI).link_ids
             )
             errors.update(odi_errors)
