@@ -127,3 +127,25 @@ def test_a_double_ticked_odi_section_scores_the_higher_statement(clinic_world, e
     answers["section-3"] = [1, 4]
     response = _odi(clinic_world, episode, answers)
     assert response.value == pytest.approx(100 * (9 + 4) / 50)
+
+
+def test_a_clinics_own_schedule_places_staff_entered_responses(clinic_world, episode):
+    """Day 100 lies in the default 3-month window (77–105) but not in this clinic's narrower
+    one (86–96): the clinic's schedule in force decides, not the default file."""
+    import json
+    from importlib import resources
+
+    from spinereg.registry.followup.services import schedule_definition_load
+
+    data = json.loads(
+        resources.files("spinereg.core.data").joinpath("schedule_default.json").read_text()
+    )
+    data["version"] = "2.0"
+    three_months = next(visit for visit in data["visits"] if visit["code"] == "3mo")
+    three_months["window_before"] = three_months["window_after"] = 5
+    schedule_definition_load(clinic=clinic_world.north, data=data, actor=None)
+    response = _odi(clinic_world, episode, {f"section-{i}": 1 for i in range(1, 11)}, days=100)
+    assert response.out_of_window
+    assert response.timepoint == ""
+    inside = _odi(clinic_world, episode, {f"section-{i}": 1 for i in range(1, 11)}, days=95)
+    assert inside.timepoint == "3mo"

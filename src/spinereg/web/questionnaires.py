@@ -20,7 +20,6 @@ from spinereg.registry.outcomes.models import QuestionnaireResponse, ResponseMod
 from spinereg.registry.outcomes.services import response_create, response_update
 from spinereg.registry.patients.models import Patient
 from spinereg.web.api.lookups import acting_user
-from spinereg.web.views import _nav
 
 
 def form_items(questionnaire: dict[str, Any], answers: dict[str, Any]) -> list[dict[str, Any]]:
@@ -96,7 +95,7 @@ def questionnaire_entry(
         return render(
             request,
             "web/questionnaire_pick.html",
-            {"nav": _nav(request), "patient": patient, "instruments": instruments.instrument_ids()},
+            {"patient": patient, "instruments": instruments.instrument_ids()},
         )
     language = request.GET.get("language", patient.language)
     questionnaire = questionnaire_for(patient.clinic_id, instrument_id, language)
@@ -119,7 +118,6 @@ def questionnaire_entry(
         request,
         "web/questionnaire_form.html",
         {
-            "nav": _nav(request),
             "patient": patient,
             "questionnaire": questionnaire,
             "instrument_id": instrument_id,
@@ -199,5 +197,5 @@ def questionnaire_saved(request: HttpRequest, patient_id: int, response_id: int)
     return render(
         request,
         "web/questionnaire_saved.html",
-        {"nav": _nav(request), "patient": patient, "response": response},
+        {"patient": patient, "response": response},
     )

@@ -15,8 +15,7 @@ from django.views.decorators.http import require_GET
 
 from spinereg.analytics.report import build_report, report_body, report_style
 from spinereg.interop.analysis_dataset import problems
-from spinereg.registry.access import holds_role, is_researcher, research_clinic_ids
-from spinereg.registry.accounts.models import CLINICAL_ROLES
+from spinereg.registry.access import is_researcher, research_clinic_ids
 from spinereg.registry.exports import research_analysis_dataset
 
 CACHE_SECONDS = 300
@@ -53,10 +52,6 @@ def research_report(request: HttpRequest) -> HttpResponse:
         request,
         "web/research_report.html",
         {
-            "nav": {
-                "staff": holds_role(request.user, CLINICAL_ROLES),
-                "research": True,
-            },
             # Built by spinereg.analytics.report.html, which escapes every value it inserts.
             "report_body": mark_safe(body),
             "report_style": mark_safe(report_style()),

@@ -11,8 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from spinereg.core.vocabulary import Condition, TreatmentKind, choices
-from spinereg.registry.access import clinics_visible_to, holds_role, is_researcher
-from spinereg.registry.accounts.models import CLINICAL_ROLES
+from spinereg.registry.access import clinics_visible_to, is_researcher
 from spinereg.registry.patients.models import Patient
 from spinereg.registry.patients.selectors import (
     FOLLOWUP_FILTERS,
@@ -24,30 +23,24 @@ from spinereg.registry.patients.selectors import (
 )
 from spinereg.registry.research.selectors import research_summary
 from spinereg.web.api.lookups import acting_user
+from spinereg.web.context_processors import navigation_flags
 from spinereg.web.pagination import CountedPaginator
 from spinereg.web.plots import score_plot_svg
 
 PAGE_SIZE = 50
 
 
-def _nav(request: HttpRequest) -> dict[str, bool]:
-    return {
-        "staff": holds_role(request.user, CLINICAL_ROLES),
-        "research": is_researcher(request.user),
-    }
-
-
 def home(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect("login")
-    nav = _nav(request)
+    nav = navigation_flags(request.user)
     if nav["staff"]:
         return redirect("patient-list")
     if nav["research"]:
         return redirect("research")
     if Patient.objects.filter(user=request.user).exists():
         return redirect("my-record")
-    return render(request, "web/no_role.html", {"nav": nav})
+    return render(request, "web/no_role.html")
 
 
 def _int_or_none(value: str | None) -> int | None:
@@ -78,7 +71,6 @@ def patient_list(request: HttpRequest) -> HttpResponse:
         request,
         "web/patient_list.html",
         {
-            "nav": _nav(request),
             "page": page,
             "filters": filters,
             "query": query.urlencode(),
@@ -95,7 +87,7 @@ def _timeline_context(request: HttpRequest, patient_id: int) -> dict[str, Any]:
         patient = patient_timeline(request.user, patient_id)
     except Patient.DoesNotExist:
         raise Http404 from None
-    return {"nav": _nav(request), "patient": patient, "today": timezone.localdate()}
+    return {"patient": patient, "today": timezone.localdate()}
 
 
 @login_required
@@ -126,7 +118,7 @@ def patient_history_view(request: HttpRequest, patient_id: int) -> HttpResponse:
     return render(
         request,
         "web/patient_history.html",
-        {"nav": _nav(request), "patient": patient, "page": page},
+        {"patient": patient, "page": page},
     )
 
 
@@ -149,5 +141,5 @@ def research(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "web/research.html",
-        {"nav": _nav(request), "summary": research_summary(request.user)},
+        {"summary": research_summary(request.user)},
     )

@@ -9,7 +9,6 @@ from django.utils import timezone
 
 from spinereg.core import instruments
 from spinereg.core.errors import RuleViolation
-from spinereg.core.schedule import default_schedule
 from spinereg.registry.access import require_clinical_write
 from spinereg.registry.accounts.models import User
 from spinereg.registry.audit.services import record_create, record_update
@@ -43,7 +42,8 @@ def response_create(
     status: str = ResponseStatus.COMPLETE,
     reason: str = "",
 ) -> QuestionnaireResponse:
-    """Score and store a response. The visit is the one whose window holds the completion day;
+    """Score and store a response. The visit is the episode's schedule item whose window holds
+    the completion day — the windows planned from the clinic's schedule version in force — and
     a response outside every window is kept and flagged `out_of_window` (DOMAIN.md §8)."""
     if actor is not None:
         require_clinical_write(actor, patient.clinic_id)
@@ -62,13 +62,15 @@ def response_create(
         timepoint = ""
         out_of_window = False
         if episode is not None and episode.index_date is not None:
-            days = (completed_at.date() - episode.index_date).days
-            visit = default_schedule().visit_for_day(days)
-            if visit is None:
+            day = completed_at.date()
+            days = (day - episode.index_date).days
+            item = ScheduleItem.objects.filter(
+                episode=episode, window_start__lte=day, window_end__gte=day
+            ).first()
+            if item is None:
                 out_of_window = True
             else:
-                timepoint = visit.code
-                item = ScheduleItem.objects.filter(episode=episode, visit=visit.code).first()
+                timepoint = item.visit
         response = record_create(
             QuestionnaireResponse(
                 patient=patient,

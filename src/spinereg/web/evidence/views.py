@@ -25,7 +25,6 @@ from spinereg.registry.evidence.services import (
     literature_row_update,
     may_write_literature,
 )
-from spinereg.web.views import _nav
 
 MAX_UPLOAD_BYTES = 2_000_000
 # Plain words for the patient page.
@@ -124,7 +123,6 @@ def research_evidence(request: HttpRequest) -> HttpResponse:
         request,
         "evidence/research.html",
         {
-            "nav": _nav(request),
             "rows": literature_rows(),
             "pools": pools,
             "excluded": rows[rows.status == "excluded"].to_dict("records"),
@@ -161,7 +159,7 @@ def research_evidence_row(request: HttpRequest, row_id: int) -> HttpResponse:
     return render(
         request,
         "evidence/row.html",
-        {"nav": _nav(request), "row": row, "form": form, "errors": errors},
+        {"row": row, "form": form, "errors": errors},
     )
 
 

@@ -33,7 +33,6 @@ from spinereg.registry.journey.selectors import (
 )
 from spinereg.registry.patients.models import Patient
 from spinereg.web.api.lookups import acting_user
-from spinereg.web.views import _nav
 
 
 def _field_errors(error: ValidationError) -> dict[str, str]:
@@ -85,7 +84,6 @@ def candidacy(request: HttpRequest, patient_id: int) -> HttpResponse:
         request,
         "journey/candidacy.html",
         {
-            "nav": _nav(request),
             "patient": patient,
             "prescreen": latest,
             "earlier": prescreens[1:],
@@ -131,7 +129,6 @@ def consent(request: HttpRequest, patient_id: int) -> HttpResponse:
         request,
         "journey/consent.html",
         {
-            "nav": _nav(request),
             "patient": patient,
             "document": document,
             "signature": consent_signature_current(patient, today),
@@ -152,7 +149,6 @@ def alerts(request: HttpRequest) -> HttpResponse:
         request,
         "journey/alerts.html",
         {
-            "nav": _nav(request),
             "open": [
                 (alert, [labels.get(flag, flag) for flag in alert.red_flags])
                 for alert in rows
@@ -190,7 +186,6 @@ def bookings(request: HttpRequest) -> HttpResponse:
         request,
         "journey/bookings.html",
         {
-            "nav": _nav(request),
             "rows": [(booking, outcomes.get(booking.pk)) for booking in upcoming],
         },
     )
@@ -281,7 +276,6 @@ def availability(request: HttpRequest) -> HttpResponse:
         request,
         "journey/availability.html",
         {
-            "nav": _nav(request),
             "templates": templates,
             "exceptions": exceptions.filter(date__gte=timezone.localdate()),
             "clinics": clinics,

@@ -1,6 +1,6 @@
 """What the procedure-day page shows: the day's state from the selectors, the forms of the
 steps the user may do (prefilled from the protocol in force), and rows shaped for the template
-in the units staff read. Also the helpers every procedure page shares (nav, clinic time)."""
+in the units staff read. Also the helpers every procedure page shares (clinic time)."""
 
 import zoneinfo
 from collections.abc import Iterator
@@ -14,7 +14,6 @@ from django.utils import timezone
 from spinereg.core.product.identity import REFUSAL_LABELS
 from spinereg.core.product.quantities import MEASURES, QUANTITY_BY_CODE, Fraction
 from spinereg.core.product.same_procedure import HOMOLOGOUS_USE_NOTE
-from spinereg.registry.access import holds_role, is_researcher
 from spinereg.registry.accounts.models import CLINICAL_ROLES, User
 from spinereg.registry.episodes.models import Episode
 from spinereg.registry.procedures import services
@@ -26,19 +25,6 @@ from spinereg.registry.procedures.selectors import (
     protocols_in_force,
 )
 from spinereg.web.procedures import forms as day_forms
-
-
-def nav(request: HttpRequest) -> dict[str, bool]:
-    return {
-        "staff": holds_role(request.user, CLINICAL_ROLES),
-        "research": is_researcher(request.user),
-    }
-
-
-def acting_user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)  # every view here is behind login_required
-    return user
 
 
 @contextmanager
@@ -228,7 +214,6 @@ def day_context(
         "signature",
     )
     return {
-        "nav": nav(request),
         "state": state,
         "episode": episode,
         "patient": episode.patient,

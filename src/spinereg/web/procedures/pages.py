@@ -34,7 +34,7 @@ from spinereg.registry.procedures.selectors import (
     safety_events_visible_to,
     standardisation,
 )
-from spinereg.web.procedures.context import acting_user, nav
+from spinereg.web.api.lookups import acting_user
 from spinereg.web.procedures.forms import ProtocolForm, add_service_errors
 
 WORKLIST_SIZE = 50
@@ -89,7 +89,7 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "procedures/index.html",
-        {"nav": nav(request), "rows": rows, "administers": administers},
+        {"rows": rows, "administers": administers},
     )
 
 
@@ -146,7 +146,6 @@ def protocols(request: HttpRequest) -> HttpResponse:
         request,
         "procedures/protocols.html",
         {
-            "nav": nav(request),
             "protocols": listed,
             "administered": administered,
             "form": form,
@@ -194,7 +193,6 @@ def report(request: HttpRequest) -> HttpResponse:
         request,
         "procedures/report.html",
         {
-            "nav": nav(request),
             "selection": selection,
             "no_protocol": NO_PROTOCOL,
             "distributions": _shown_distributions(selection.report),
@@ -254,4 +252,4 @@ def safety_events(request: HttpRequest) -> HttpResponse:
         }
         for event in safety_events_visible_to(request.user)[:500]
     ]
-    return render(request, "procedures/safety_events.html", {"nav": nav(request), "events": events})
+    return render(request, "procedures/safety_events.html", {"events": events})

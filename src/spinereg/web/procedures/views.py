@@ -21,9 +21,9 @@ from spinereg.registry.episodes.models import Episode
 from spinereg.registry.procedures import services
 from spinereg.registry.procedures.facts import related_or_none
 from spinereg.registry.procedures.models import ProcessingProtocol
+from spinereg.web.api.lookups import acting_user
 from spinereg.web.procedures import forms as day_forms
 from spinereg.web.procedures.context import (
-    acting_user,
     clinic_time,
     correction_choices,
     day_context,

@@ -31,7 +31,6 @@ from spinereg.registry.followup.selectors import (
 )
 from spinereg.registry.followup.services import contact_preference_set, notification_resend
 from spinereg.web.api.lookups import acting_user
-from spinereg.web.views import _nav
 
 PAGE_SIZE = 50
 
@@ -77,7 +76,6 @@ def worklist(request: HttpRequest) -> HttpResponse:
         request,
         "worklist/worklist.html",
         {
-            "nav": _nav(request),
             "clinic": clinic,
             "clinics": clinics_visible_to(request.user),
             "today": today,
@@ -151,7 +149,6 @@ def contact(request: HttpRequest, patient_id: int) -> HttpResponse:
         request,
         "worklist/contact.html",
         {
-            "nav": _nav(request),
             "patient": patient,
             "channel": contact_channel(patient.pk),
             "channels": Channel.choices,
