@@ -116,3 +116,24 @@ def test_a_label_too_long_for_its_column_is_shortened_with_an_ellipsis():
     (shortened,) = [text for text in shown if text.startswith("Comstock et al 1976, ")]
     assert shortened.endswith("…")
     assert len(shortened) < len(long_labels[-1])
+
+
+def test_rows_beside_the_pool_are_drawn_apart_and_leave_the_pool_alone(tmp_path):
+    from spinereg.analytics.meta.forest import BesideRow
+
+    clinic = BesideRow("Our clinic", 0.6, 0.45, 0.8, n=40)
+    listed = BesideRow("Other measure", 12.0, 8.0, 16.0, drawn=False, note="other scale")
+    figure = forest_plot(
+        YI, VI, LABELS, effect_label="Risk ratio", transform="exp", beside=[clinic, listed]
+    )
+    svg = svg_text(figure, tmp_path / "forest.svg")
+    pooled = random_effects(YI, VI)
+    assert f"{np.exp(pooled.estimate):.2f} [{np.exp(pooled.ci_lower):.2f}," in svg
+    for weight in pooled.weights:
+        assert f">{weight:.1f}<" in svg
+    assert "Not pooled" in svg
+    assert svg.count(">not pooled<") == 2
+    assert "0.60 [0.45, 0.80]" in svg  # on the displayed scale as given, not exp()-ed
+    assert "other scale" in svg
+    circles = [line for line in figure.axes[1].lines if line.get_marker() == "o"]
+    assert [line.get_xdata()[0] for line in circles] == [0.6]

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from spinereg.analytics.meta import read_literature
 from spinereg.analytics.report import (
     SECTIONS,
     STATEMENT,
@@ -20,13 +21,25 @@ from spinereg.analytics.report import (
 )
 
 
+LITERATURE = (
+    Path(__file__).parents[2] / "src/spinereg/registry/evidence/data/bmac_spine_studies.csv"
+)
+
+
 @pytest.fixture(scope="module")
 def report(report_dataset: Any) -> Report:
-    return build_report(report_dataset, scope="north, south", synthetic=True, strict=True)
+    return build_report(
+        report_dataset,
+        scope="north, south",
+        synthetic=True,
+        strict=True,
+        literature=read_literature(LITERATURE),
+    )
 
 
 def test_every_section_is_computed(report: Report) -> None:
-    assert [section.key for section in report.sections] == [spec.key for spec in SECTIONS]
+    keys = [section.key for section in report.sections]
+    assert keys == [*(spec.key for spec in SECTIONS), "evidence"]
     failed = {section.key: section.error for section in report.sections if section.error}
     assert not failed
     keys = {section.key: section for section in report.sections}

@@ -11,8 +11,14 @@ from click.testing import CliRunner
 from spinereg.cli.main import cli
 from spinereg.interop.analysis_dataset import read_analysis_dataset
 from spinereg.registry.accounts.models import Clinic
+from spinereg.registry.evidence.services import load_packaged_literature
 from spinereg.registry.synthetic import synth_config, synth_load
 from spinereg.synth import reference_tables, standalone_config, write_parquet
+
+
+LITERATURE = (
+    Path(__file__).parents[2] / "src/spinereg/registry/evidence/data/bmac_spine_studies.csv"
+)
 
 
 @pytest.fixture(scope="module")
@@ -36,13 +42,17 @@ def test_export_then_report_without_a_database(cohort: Path, tmp_path: Path) -> 
     assert (dataset / "outcomes.parquet").exists()
     html, pdf = tmp_path / "report.html", tmp_path / "report.pdf"
     result = runner.invoke(
-        cli, ["report", "--dataset", str(dataset), "--out", str(html), "--pdf", str(pdf)]
-    )
+        cli,
+        ["report", "--dataset", str(dataset), "--out", str(html), "--pdf", str(pdf),
+         "--literature", str(LITERATURE)],
+    )  # fmt: skip
     assert result.exit_code == 0, result.output
     page = html.read_text()
     assert "SYNTHETIC DATA" in page
     assert "BMAC for the spine is investigational" in page
     assert "Scope: north, south" in page
+    assert "Published evidence beside this registry" in page
+    assert "Registry (north, south), odi-2.1a" in page  # the registry's own row, not pooled
     assert pdf.read_bytes().startswith(b"%PDF")
 
 
@@ -80,6 +90,7 @@ def test_a_damaged_dataset_still_gives_a_report(cohort: Path, tmp_path: Path) ->
     assert result.exit_code == 0, result.output
     assert "sections not computed" in result.output
     assert "Follow-up and attrition" in result.output
+    assert "evidence section left out: pass --literature FILE" in result.output
     page = html.read_text()
     assert "episodes.cfu_f_per_ml: the column is missing" in page
     assert "column &#x27;cfu_f_per_ml&#x27; is missing from the episodes table" in page
@@ -105,6 +116,11 @@ def test_report_from_the_database(db, tmp_path: Path) -> None:
     result = runner.invoke(cli, ["report", "--out", str(html), "--clinic", "north"])
     assert result.exit_code == 0, result.output
     assert "Scope: north" in html.read_text()
+    assert "the literature table is empty: load it with" in html.read_text()
+    load_packaged_literature()
+    result = runner.invoke(cli, ["report", "--out", str(html), "--clinic", "north"])
+    assert result.exit_code == 0, result.output
+    assert "Registry (north), odi-2.1a" in html.read_text()
     result = runner.invoke(cli, ["report", "--out", str(html), "--clinic", "east"])
     assert result.exit_code == 1
     assert "Error: clinic: no clinic ['east'] (exists)" in result.output

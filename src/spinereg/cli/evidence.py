@@ -46,9 +46,9 @@ def report(out_dir: Path, clinic_code: str | None) -> None:
     index.html for the current literature table and the registry's own results."""
     setup_django()
     from spinereg.analytics.meta.forest import save_figure
+    from spinereg.analytics.meta.presentation import included_excluded_frame
     from spinereg.analytics.meta.synthesis import pool_figure
     from spinereg.registry.accounts.models import Clinic
-    from spinereg.registry.evidence.reports import included_excluded_frame
     from spinereg.registry.evidence.selectors import evidence_summary
 
     clinics = Clinic.objects.all()

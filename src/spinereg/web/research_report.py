@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET
 from spinereg.analytics.report import build_report, report_body, report_style
 from spinereg.interop.analysis_dataset import problems
 from spinereg.registry.access import is_researcher, research_clinic_ids
+from spinereg.registry.evidence.selectors import literature_frame
 from spinereg.registry.exports import research_analysis_dataset
 
 CACHE_SECONDS = 300
@@ -35,6 +36,7 @@ def research_report_html(user: object) -> str:
         scope=", ".join(codes) if codes else "no clinic",
         synthetic=dataset.is_synthetic,
         dataset_problems=[str(problem) for problem in problems(dataset.frames())],
+        literature=literature_frame(),
     )
     body = report_body(report)
     cache.set(key, body, CACHE_SECONDS)

@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from spinereg.analytics.meta import random_effects, read_literature
-from spinereg.analytics.meta.synthesis import pool_figure, registry_outcome, synthesize
+from spinereg.analytics.meta.registry_rows import registry_outcome
+from spinereg.analytics.meta.synthesis import pool_figure, synthesize
 from spinereg.core.errors import RuleViolation
 
 ROOT = Path(__file__).parents[3]
@@ -93,15 +94,59 @@ def test_a_registry_row_needs_two_pairs():
         )
 
 
-def test_the_forest_plot_prints_the_registry_row_as_not_pooled(synthesis):
+def _beside_markers(figure):
+    """The open circles the forest plot draws for rows beside the pool."""
+    plot = figure.axes[1]
+    return [line for line in plot.lines if line.get_marker() == "o"]
+
+
+def test_the_registry_row_is_plotted_beside_the_pool_and_not_pooled(synthesis):
     pool = _pool(synthesis, "odi_12mo_PLO")
     row = registry_outcome(
         np.array([50.0, 60, 55]), np.array([30.0, 58, 40]), outcome="odi", timepoint_months=12,
         responder_improvement=10, label="North",
     )  # fmt: skip
+    later = registry_outcome(
+        np.array([50.0, 60]), np.array([20.0, 30]), outcome="odi", timepoint_months=24,
+        responder_improvement=10, label="North 24",
+    )  # fmt: skip
+    figure = pool_figure(pool, [row, later])
+    texts = [text.get_text() for axes in figure.axes for text in axes.texts]
+    assert "This registry (not pooled)" in texts
+    assert "North" in texts
+    assert any("Registry responders: improvement >= 10 points" in text for text in texts)
+    assert "not pooled" in texts
+    assert not any("North 24" in text for text in texts)  # another time point
+    (marker,) = _beside_markers(figure)
+    assert marker.get_xdata()[0] == pytest.approx(2 / 3)  # two of three improved >= 10
+    # The pooled numbers are the literature's alone.
+    pooled = pool.displayed(random_effects(pool.yi, pool.vi).estimate)
+    assert any(text.startswith(f"{pooled:.2f} [") for text in texts)
+
+
+def test_a_registry_mean_change_is_listed_but_not_drawn_on_a_difference_axis():
+    frame = read_literature(PACKAGED_CSV)
+    trials = pd.DataFrame(
+        [
+            {**frame.iloc[0].to_dict(), "study_id": f"trial{i}", "first_author": f"Trial{i}",
+             "design": "rct", "product": product, "outcome": "odi", "timepoint_months": 12.0,
+             "arm": product, "n": 20, "mean": mean, "sd": 12.0, "scale_max": 100.0,
+             "source_row": 1000 + 2 * i + (product == "saline")}
+            for i, (treated_mean, control_mean) in enumerate([(30.0, 38.0), (28.0, 33.0)])
+            for product, mean in (("bmac", treated_mean), ("saline", control_mean))
+        ]
+    )  # fmt: skip
+    pool = _pool(synthesize(trials), "odi_12mo_MD")
+    assert pool.result is not None, pool.not_pooled_reason
+    row = registry_outcome(
+        np.array([50.0, 60, 55]), np.array([30.0, 58, 40]), outcome="odi", timepoint_months=12,
+        responder_improvement=10, label="North",
+    )  # fmt: skip
     figure = pool_figure(pool, [row])
-    texts = [text.get_text() for text in figure.texts]
-    assert any("North (this clinic, not pooled), n = 3" in text for text in texts)
+    texts = [text.get_text() for axes in figure.axes for text in axes.texts]
+    assert "North, mean change" in texts
+    assert any("not drawn" in text for text in texts)
+    assert _beside_markers(figure) == []
 
 
 def test_an_unpooled_question_has_no_figure(synthesis):

@@ -16,6 +16,7 @@ carry the unit (it is a required argument), and `save_figure` writes SVG with te
 """
 
 import math
+import textwrap
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,19 +43,39 @@ FONT_SIZE_PT = 8.0
 ROW_HEIGHT_IN = 0.2
 FIGURE_WIDTH_IN = 7.5
 PRINT_DPI = 300
+CAPTION_CHARACTERS = 125  # at 7 pt across the 7.5 in figure
+CAPTION_LINE_IN = 0.14
 INK = "#1a1a1a"
 MUTED = "#6b6b6b"
+BESIDE = "#b34700"  # results shown beside the pool, never pooled: another colour and marker
+
+
+@dataclass(frozen=True, slots=True)
+class BesideRow:
+    """A result shown below the pooled estimate and never pooled with it (e.g. a clinic's own
+    patients), already on the displayed scale. With `drawn=False` it is listed in the text
+    columns only and `note` says why (a different quantity from the plot's axis)."""
+
+    label: str
+    estimate: float
+    lower: float
+    upper: float
+    n: float | None = None
+    drawn: bool = True
+    note: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class _Row:
-    kind: Literal["header", "group", "study", "pooled", "prediction", "note"]
+    kind: Literal["header", "group", "study", "pooled", "prediction", "note", "beside"]
     label: str
     n: str = ""
     estimate: float = math.nan
     lower: float = math.nan
     upper: float = math.nan
     weight: float = math.nan
+    drawn: bool = True
+    note: str = ""
 
 
 def forest_plot(
@@ -73,12 +94,19 @@ def forest_plot(
     favours: tuple[str, str] | None = None,
     title: str | None = None,
     digits: int = 2,
+    beside: Sequence[BesideRow] = (),
+    beside_heading: str = "Not pooled",
+    beside_note: str = "",
+    caption: str = "",
 ) -> Figure:
     """A publication forest plot; returns the matplotlib Figure (see `save_figure`).
 
     effect_label: the x-axis label with its unit, e.g. "Mean change in ODI (points, 0-100)".
     null_value: where the line of no effect is drawn on the displayed scale (default 0, or 1
     for transform="exp"; none for "expit"). favours: texts for the left and right of it.
+    beside: results listed under `beside_heading` below the pooled estimate, drawn as open
+    circles in another colour, with "not pooled" in the weight column; `beside_note` under them.
+    caption: wrapped under the axis, so the figure carries its n and method wherever it goes.
     """
     y, v = validate_effects(yi, vi)
     if len(labels) != len(y):
@@ -104,6 +132,11 @@ def forest_plot(
         null_value = 1.0 if transform == "exp" else 0.0
 
     rows, footer = _rows(y, v, labels, n_patients, groups, method, test, conf_level)
+    if beside:
+        rows.append(_Row("group", beside_heading))
+        rows += [_beside_row(row) for row in beside]
+        if beside_note:
+            rows.append(_Row("note", beside_note))
     percent = round(100 * conf_level)
     figure = _draw(
         rows=rows,
@@ -117,6 +150,7 @@ def forest_plot(
         digits=digits,
         estimate_header=f"Estimate [{percent}% CI]",
         show_n=n_patients is not None,
+        caption=caption,
     )
     return figure
 
@@ -127,6 +161,12 @@ def save_figure(figure: Figure, path: str | Path, *, dpi: int = PRINT_DPI) -> Pa
     with matplotlib.rc_context({"svg.fonttype": "none", "pdf.fonttype": 42}):
         figure.savefig(target, dpi=dpi, bbox_inches="tight")
     return target
+
+
+def _beside_row(row: BesideRow) -> _Row:
+    n_text = "" if row.n is None or math.isnan(row.n) else f"{row.n:g}"
+    return _Row("beside", row.label, n_text, row.estimate, row.lower, row.upper,
+                drawn=row.drawn, note=row.note)  # fmt: skip
 
 
 def _identity(value: float) -> float:
@@ -249,10 +289,13 @@ def _draw(
     digits: int,
     estimate_header: str,
     show_n: bool,
+    caption: str = "",
 ) -> Figure:
     n_rows = len(rows) + len(footer)
     top_in = 0.15 + (0.35 if title else 0.0)
-    bottom_in = 0.45 + (0.2 if favours else 0.0)
+    wrapped = textwrap.fill(caption, width=CAPTION_CHARACTERS) if caption else ""
+    caption_in = (wrapped.count("\n") + 1) * CAPTION_LINE_IN + 0.1 if wrapped else 0.0
+    bottom_in = 0.45 + (0.2 if favours else 0.0) + caption_in
     height = n_rows * ROW_HEIGHT_IN + top_in + bottom_in
     figure = Figure(figsize=(FIGURE_WIDTH_IN, height))
     figure.subplots_adjust(
@@ -275,7 +318,7 @@ def _draw(
     labels: list[Text] = []
     for position, row in enumerate(rows):
         label = _draw_text(left, right, position, row, display, digits, estimate_header, show_n)
-        if label is not None and row.kind in ("study", "group"):
+        if label is not None and row.kind in ("study", "group", "beside"):
             labels.append(label)
         if row.kind == "study":
             _draw_study(plot, position, row, display)
@@ -286,6 +329,13 @@ def _draw(
         elif row.kind == "prediction":
             _draw_interval(plot, position, row, display)
             values += [display(row.lower), display(row.upper)]
+        elif row.kind == "beside" and row.drawn:
+            _draw_beside(plot, position, row)
+            values += [row.lower, row.upper]
+        elif row.kind == "beside":
+            plot.text(0.5, position, row.note, transform=plot.get_yaxis_transform(),
+                      fontsize=FONT_SIZE_PT - 1, va="center", ha="center", color=MUTED,
+                      fontstyle="italic")  # fmt: skip
     _shorten_to_fit(figure, left, labels, share=0.8 if show_n else 0.98)
     for offset, text in enumerate(footer):
         left.text(0, len(rows) + offset, text, fontsize=FONT_SIZE_PT, color=INK, va="center")
@@ -293,12 +343,17 @@ def _draw(
     _style_plot_axes(plot, values, null_value, log_axis, effect_label, favours)
     if null_value is not None:
         last_drawn = max(
-            position for position, row in enumerate(rows) if row.kind in ("study", "pooled")
+            position
+            for position, row in enumerate(rows)
+            if row.kind in ("study", "pooled") or (row.kind == "beside" and row.drawn)
         )
         plot.plot([null_value, null_value], [0.5, last_drawn + 0.5], color=MUTED, lw=0.7,
                   zorder=0)  # fmt: skip
     if title:
         figure.suptitle(title, fontsize=FONT_SIZE_PT + 2, x=0.02, ha="left", color=INK)
+    if wrapped:
+        figure.text(0.01, 0.05 / height, wrapped, fontsize=FONT_SIZE_PT - 1, color=INK,
+                    va="bottom", ha="left")  # fmt: skip
     return figure
 
 
@@ -327,9 +382,12 @@ def _draw_text(
         left.text(0.02, position, row.label, fontsize=FONT_SIZE_PT - 1, va="center",
                   color=MUTED, fontstyle="italic")  # fmt: skip
         return None
-    indent = 0.02 if row.kind in ("study", "prediction") else 0.0
+    indent = 0.02 if row.kind in ("study", "prediction", "beside") else 0.0
+    if row.kind == "beside":
+        style["color"] = BESIDE
+        display = _identity  # beside rows come on the displayed scale
     label = left.text(indent, position, row.label, **style)
-    if show_n and row.kind == "study":
+    if show_n and row.kind in ("study", "beside"):
         left.text(1, position, row.n, ha="right", **style)
     if math.isnan(row.estimate):
         return label
@@ -346,6 +404,8 @@ def _draw_text(
     )
     if not math.isnan(row.weight):
         right.text(1, position, f"{row.weight:.1f}", ha="right", **style)
+    elif row.kind == "beside":
+        right.text(1, position, "not pooled", ha="right", **style)
     return label
 
 
@@ -373,6 +433,12 @@ def _draw_study(plot: Axes, position: int, row: _Row, display: Callable[[float],
         color=INK,
         linestyle="none",
     )
+
+
+def _draw_beside(plot: Axes, position: int, row: _Row) -> None:
+    plot.plot([row.lower, row.upper], [position, position], color=BESIDE, lw=0.8, ls="--")
+    plot.plot([row.estimate], [position], marker="o", markersize=5, markerfacecolor="white",
+              markeredgecolor=BESIDE, markeredgewidth=1.2, linestyle="none")  # fmt: skip
 
 
 def _draw_diamond(plot: Axes, position: int, row: _Row, display: Callable[[float], float]) -> None:

@@ -14,9 +14,9 @@ Single-arm mean changes (MC) are not pooled: no source reports the SD of the cha
 correlation, and we do not assume one (docs/evidence-synthesis.md, "Nothing is imputed").
 
 A pool needs two studies; with one, or none, the question is reported with the reason and no
-number is invented. The registry's own row (`RegistryOutcome`) is computed from paired baseline
-and follow-up scores of the clinic's patients and is never pooled with the literature: it is
-drawn below the pooled diamond and labelled "this clinic, not pooled".
+number is invented. The registry's own rows (`registry_rows.RegistryOutcome`, from paired
+baseline and follow-up scores in the analysis dataset) are never pooled with the literature: the
+forest plot lists them below the pooled diamond under "This registry (not pooled)".
 """
 
 import math
@@ -26,16 +26,15 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from numpy.typing import ArrayLike, NDArray
-from scipy import stats
-from statsmodels.stats.proportion import proportion_confint
+from numpy.typing import NDArray
 
-from spinereg.analytics.meta.forest import forest_plot
+from spinereg.analytics.meta.forest import BesideRow, forest_plot
 from spinereg.analytics.meta.literature import (
     literature_effect_inputs,
     literature_effect_sizes,
 )
 from spinereg.analytics.meta.pooling import RandomEffectsResult, random_effects
+from spinereg.analytics.meta.registry_rows import RegistryOutcome, for_question
 from spinereg.core.errors import RuleViolation
 
 OUTCOME_GROUPS: dict[str, tuple[str, ...]] = {"odi": ("odi",), "pain": ("vas", "nrs")}
@@ -84,24 +83,6 @@ class Pool:
     def displayed(self, value: float) -> float:
         """A pooled number on the displayed scale (proportions for PLO)."""
         return float(1 / (1 + math.exp(-value))) if self.measure == "PLO" else value
-
-
-@dataclass(frozen=True)
-class RegistryOutcome:
-    """The registry's own result at one time point; never pooled with the literature."""
-
-    label: str
-    outcome: str
-    timepoint_months: int
-    n_patients: int
-    mean_change: float
-    change_ci_lower: float
-    change_ci_upper: float
-    responders: int
-    responder_share: float
-    share_ci_lower: float
-    share_ci_upper: float
-    responder_definition: str
 
 
 @dataclass(frozen=True, eq=False)
@@ -159,61 +140,19 @@ def synthesize(frame: pd.DataFrame) -> EvidenceSynthesis:
     )
 
 
-def registry_outcome(
-    baseline: ArrayLike,
-    follow_up: ArrayLike,
-    *,
-    outcome: str,
-    timepoint_months: int,
-    responder_improvement: float,
-    label: str,
-    conf_level: float = 0.95,
-) -> RegistryOutcome:
-    """Mean change (t interval) and responder share (Wilson interval) from paired scores.
+def pool_figure(
+    pool: Pool, registry: Sequence[RegistryOutcome] = (), *, caption: str = ""
+) -> Figure:
+    """The pool's forest plot, conditions as subgroups, and below it, not pooled, the registry's
+    own rows for the same outcome and time point.
 
-    A responder improved by at least `responder_improvement` points (scores fall as patients
-    improve). The Wilson interval is statsmodels' proportion_confint(method="wilson"), the same
-    as R's prop.test(correct = FALSE)$conf.int.
+    A responder share is drawn on the plot's proportion axis. A registry mean change is a
+    within-patient change, not a treated-minus-control difference: beside an MD pool it is
+    listed with its numbers but not drawn on that axis.
     """
-    before = np.asarray(baseline, dtype=float)
-    after = np.asarray(follow_up, dtype=float)
-    if before.shape != after.shape:
-        raise RuleViolation(
-            field="follow_up", rule="paired", message="baseline and follow-up lengths differ"
-        )
-    if before.size < 2 or not np.all(np.isfinite(before)) or not np.all(np.isfinite(after)):
-        raise RuleViolation(
-            field="baseline",
-            rule="two_finite_pairs",
-            message=f"needs at least two finite baseline/follow-up pairs, got {before.size}",
-        )
-    change = after - before
-    n = int(change.size)
-    mean = float(change.mean())
-    half_width = float(stats.t.ppf(0.5 + conf_level / 2, n - 1) * change.std(ddof=1) / math.sqrt(n))
-    responders = int(np.sum(-change >= responder_improvement))
-    lower, upper = proportion_confint(responders, n, alpha=1 - conf_level, method="wilson")
-    return RegistryOutcome(
-        label=label,
-        outcome=outcome,
-        timepoint_months=timepoint_months,
-        n_patients=n,
-        mean_change=mean,
-        change_ci_lower=mean - half_width,
-        change_ci_upper=mean + half_width,
-        responders=responders,
-        responder_share=responders / n,
-        share_ci_lower=float(lower),
-        share_ci_upper=float(upper),
-        responder_definition=f"improvement >= {responder_improvement:g} points",
-    )
-
-
-def pool_figure(pool: Pool, registry: Sequence[RegistryOutcome] = ()) -> Figure:
-    """The pool's forest plot, conditions as subgroups, the registry row printed beneath."""
     if pool.result is None:
         raise RuleViolation(field="pool", rule="pooled", message=pool.not_pooled_reason)
-    figure = forest_plot(
+    return forest_plot(
         pool.yi,
         pool.vi,
         pool.labels,
@@ -222,25 +161,44 @@ def pool_figure(pool: Pool, registry: Sequence[RegistryOutcome] = ()) -> Figure:
         groups=pool.conditions if len(set(pool.conditions)) > 1 else None,
         transform="expit" if pool.measure == "PLO" else "identity",
         title=pool.title,
+        beside=[
+            _beside(pool, row)
+            for row in for_question(registry, pool.outcome, pool.timepoint_months)
+        ],
+        beside_heading="This registry (not pooled)",
+        beside_note=_beside_note(pool, registry),
+        caption=caption,
     )
-    lines = [_registry_line(pool, row) for row in registry if row.outcome == pool.outcome]
-    if lines:
-        figure.text(0.01, -0.02, "\n".join(lines), fontsize=7, va="top", ha="left")
-    return figure
 
 
-def _registry_line(pool: Pool, row: RegistryOutcome) -> str:
+def _beside_note(pool: Pool, registry: Sequence[RegistryOutcome]) -> str:
+    rows = for_question(registry, pool.outcome, pool.timepoint_months)
+    if not rows:
+        return ""
     if pool.measure == "PLO":
-        value = (
-            f"{row.responder_share:.2f} [{row.share_ci_lower:.2f}, {row.share_ci_upper:.2f}]"
-            f" ({row.responder_definition})"
+        definitions = "; ".join(dict.fromkeys(row.responder_definition for row in rows))
+        return f"Registry responders: {definitions} (0-100 scale); the papers' definitions vary"
+    return "Registry: mean change from baseline in the same patients (0-100 scale), 95% CI"
+
+
+def _beside(pool: Pool, row: RegistryOutcome) -> BesideRow:
+    if pool.measure == "PLO":
+        return BesideRow(
+            row.label,
+            row.responder_share,
+            row.share_ci_lower,
+            row.share_ci_upper,
+            n=row.n_patients,
         )
-    else:
-        value = (
-            f"mean change {row.mean_change:.1f} "
-            f"[{row.change_ci_lower:.1f}, {row.change_ci_upper:.1f}] (within-patient)"
-        )
-    return f"{row.label} (this clinic, not pooled), n = {row.n_patients}: {value}"
+    return BesideRow(
+        f"{row.label}, mean change",
+        row.mean_change,
+        row.change_ci_lower,
+        row.change_ci_upper,
+        n=row.n_patients,
+        drawn=False,
+        note="within-patient change, not a treated-control difference: not drawn",
+    )
 
 
 def _pool(frame: pd.DataFrame, outcome: str, month: int, measure: str) -> Pool:

@@ -15,6 +15,8 @@ from spinereg.analytics.report.sections.attrition import attrition_section
 from spinereg.analytics.report.sections.cohort import cohort_section
 from spinereg.analytics.report.sections.comparison import comparison_section
 from spinereg.analytics.report.sections.durability import cox_section, durability_section
+from spinereg.analytics.report.sections.evidence import TITLE as EVIDENCE_TITLE
+from spinereg.analytics.report.sections.evidence import evidence_section
 from spinereg.analytics.report.sections.outcomes import responders_section, trajectories_section
 from spinereg.analytics.report.sections.product import dose_response_section
 from spinereg.analytics.report.sections.safety import safety_section
@@ -76,6 +78,13 @@ SECTIONS: tuple[SectionSpec, ...] = (
 )
 
 
+def evidence_spec(literature: Any, label: str) -> SectionSpec:
+    """The evidence section, which reads the literature table besides the dataset."""
+    return SectionSpec(
+        "evidence", EVIDENCE_TITLE, lambda d: evidence_section(literature, d.outcomes, label)
+    )
+
+
 def run_section(spec: SectionSpec, dataset: Any, *, strict: bool = False) -> Section:
     """One section, or its error. Analysis errors (AnalyticsError, RuleViolation) are the
     expected failures and become the section's message. Anything else is a bug: with `strict`
@@ -107,11 +116,15 @@ def build_report(
     progress: Callable[[str], None] | None = None,
     strict: bool = False,
     sections: tuple[SectionSpec, ...] = SECTIONS,
+    literature: Any = None,
 ) -> Report:
     """Every section of the registry report on `dataset` (frames `episodes`, `outcomes`,
     `adverse_events`, `reinterventions`, `followup`). `scope` names the clinics covered;
     `synthetic` marks a report made from synthetic data; `progress` is called with each
-    section's key once it is done."""
+    section's key once it is done. With `literature` (a frame in read_literature's shape, may
+    be empty) the report ends with the published evidence beside the registry."""
+    if literature is not None:
+        sections = (*sections, evidence_spec(literature, f"Registry ({scope})"))
     built = []
     for spec in sections:
         built.append(run_section(spec, dataset, strict=strict))

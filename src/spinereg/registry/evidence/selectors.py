@@ -3,9 +3,9 @@
 `literature_frame()` gives the table in read_literature's shape (source_row = the table row id),
 so the pure synthesis (spinereg.analytics.meta.synthesis) runs on it unchanged.
 `registry_outcomes(clinic_ids)` computes the clinic's own mean change and responder share per
-time point from paired baseline/follow-up scores of its BMAC episodes: shown beside the pooled
-estimate, never pooled with it. `evidence_summary(clinic_ids)` caches both under a key that
-changes when the literature table or the clinic's responses change.
+time point from its analysis dataset (paired baseline/follow-up scores of its BMAC episodes):
+shown beside the pooled estimate, never pooled with it. `evidence_summary(clinic_ids)` caches
+both under a key that changes when the literature table or the clinic's responses change.
 """
 
 import hashlib
@@ -19,26 +19,12 @@ from django.core.cache import cache
 from django.db.models import Count, Max
 
 from spinereg.analytics.meta.literature import COLUMNS
-from spinereg.analytics.meta.synthesis import (
-    EvidenceSynthesis,
-    RegistryOutcome,
-    registry_outcome,
-    synthesize,
-)
-from spinereg.core.errors import RuleViolation
+from spinereg.analytics.meta.registry_rows import RegistryOutcome
+from spinereg.analytics.meta.registry_rows import registry_outcomes as registry_rows
+from spinereg.analytics.meta.synthesis import EvidenceSynthesis, synthesize
 from spinereg.registry.evidence.models import LiteratureRow
-from spinereg.registry.outcomes.models import AdverseEvent, QuestionnaireResponse, ResponseStatus
-
-# instrument -> (outcome group, factor to the 0-100 scale, responder improvement on 0-100).
-# ODI >= 10 points and VAS >= 15 mm: Ostelo 2008 (Spine 33:90); NRS >= 2 points (= 20 on 0-100):
-# Ostelo 2008 (DOMAIN.md section 2).
-REGISTRY_INSTRUMENTS: dict[str, tuple[str, float, float]] = {
-    "odi-2.1a": ("odi", 1.0, 10.0),
-    "vas-pain": ("pain", 1.0, 15.0),
-    "nrs-pain": ("pain", 10.0, 20.0),
-}
-REGISTRY_TIMEPOINTS: dict[str, int] = {"3mo": 3, "6mo": 6, "12mo": 12, "24mo": 24}
-BASELINE = "baseline"
+from spinereg.registry.exports import analysis_dataset_for_clinic_ids
+from spinereg.registry.outcomes.models import AdverseEvent, QuestionnaireResponse
 
 
 @dataclass(frozen=True, eq=False)
@@ -71,45 +57,10 @@ def literature_frame(rows: Iterable[LiteratureRow] | None = None) -> pd.DataFram
 
 
 def registry_outcomes(clinic_ids: Iterable[int], label: str) -> list[RegistryOutcome]:
-    """One RegistryOutcome per instrument x time point with at least two paired patients."""
-    responses = QuestionnaireResponse.objects.filter(
-        episode__clinic_id__in=list(clinic_ids),
-        episode__kind="bmac",
-        status=ResponseStatus.COMPLETE,
-        value__isnull=False,
-        instrument_id__in=list(REGISTRY_INSTRUMENTS),
-        timepoint__in=[BASELINE, *REGISTRY_TIMEPOINTS],
-    ).values_list("episode_id", "instrument_id", "timepoint", "value", "pk")
-    scores: dict[tuple[int, str, str], float] = {}
-    for episode_id, instrument, timepoint, value, _pk in sorted(responses, key=lambda r: r[4]):
-        if value is not None:  # filtered above; the latest entry wins
-            scores[(episode_id, instrument, timepoint)] = float(value)
-    results = []
-    for instrument, (outcome, factor, threshold) in REGISTRY_INSTRUMENTS.items():
-        for code, month in REGISTRY_TIMEPOINTS.items():
-            pairs = [
-                (scores[(episode, instrument, BASELINE)] * factor, value * factor)
-                for (episode, name, timepoint), value in scores.items()
-                if name == instrument
-                and timepoint == code
-                and (episode, instrument, BASELINE) in scores
-            ]
-            if len(pairs) < 2:
-                continue
-            try:
-                results.append(
-                    registry_outcome(
-                        [pair[0] for pair in pairs],
-                        [pair[1] for pair in pairs],
-                        outcome=outcome,
-                        timepoint_months=month,
-                        responder_improvement=threshold,
-                        label=f"{label}, {instrument}",
-                    )
-                )
-            except RuleViolation:
-                continue
-    return results
+    """The clinics' own rows (spinereg.analytics.meta.registry_rows), from their analysis
+    dataset: the same de-identified scores the registry report reads."""
+    dataset = analysis_dataset_for_clinic_ids(list(clinic_ids))
+    return registry_rows(dataset.outcomes, label)
 
 
 def adverse_event_counts(clinic_ids: Iterable[int]) -> dict[str, int]:

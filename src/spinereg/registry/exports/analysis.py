@@ -110,6 +110,12 @@ def analysis_dataset_for_clinics(
     return _dataset(ids, list(clinics.values_list("code", flat=True)), as_of)
 
 
+def analysis_dataset_for_clinic_ids(clinic_ids: Sequence[int]) -> AnalysisDataset:
+    """The dataset of these clinics, for callers that already scoped them (evidence pages)."""
+    clinics = Clinic.objects.filter(pk__in=clinic_ids).order_by("code")
+    return _dataset(list(clinic_ids), list(clinics.values_list("code", flat=True)), None)
+
+
 def research_analysis_dataset(user: AnyUser, *, as_of: date | None = None) -> AnalysisDataset:
     """The dataset of the clinics where `user` is a researcher or administrator."""
     ids = list(research_clinic_ids(user).values_list("clinic_id", flat=True))

@@ -13,11 +13,11 @@ from django.utils import translation
 from django.views.decorators.http import require_GET, require_http_methods
 
 from spinereg.analytics.meta.literature import COLUMNS
+from spinereg.analytics.meta.presentation import included_excluded_frame, pool_svg, pooled_sentence
 from spinereg.core.errors import RuleViolation
 from spinereg.registry.access import research_clinic_ids
 from spinereg.registry.accounts.models import Clinic
 from spinereg.registry.evidence.models import LiteratureRow
-from spinereg.registry.evidence.reports import included_excluded_frame, pool_svg, pooled_sentence
 from spinereg.registry.evidence.selectors import evidence_summary, literature_rows
 from spinereg.registry.evidence.services import (
     literature_load,

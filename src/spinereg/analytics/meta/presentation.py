@@ -1,5 +1,5 @@
-"""Tables and plain-words text built from an EvidenceSynthesis, shared by the researcher page,
-the CLI report and the patient evidence page."""
+"""Tables, inline SVG and sentences built from an EvidenceSynthesis, shared by the researcher
+page, `spinereg evidence report`, the registry report's evidence section and the patient page."""
 
 import io
 import math
@@ -7,7 +7,8 @@ import math
 import matplotlib
 import pandas as pd
 
-from spinereg.analytics.meta.synthesis import EvidenceSynthesis, Pool, RegistryOutcome, pool_figure
+from spinereg.analytics.meta.registry_rows import RegistryOutcome
+from spinereg.analytics.meta.synthesis import EvidenceSynthesis, Pool, pool_figure
 
 
 def included_excluded_frame(synthesis: EvidenceSynthesis) -> pd.DataFrame:
