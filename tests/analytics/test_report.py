@@ -20,7 +20,6 @@ from spinereg.analytics.report import (
     render_pdf,
 )
 
-
 LITERATURE = (
     Path(__file__).parents[2] / "src/spinereg/registry/evidence/data/bmac_spine_studies.csv"
 )

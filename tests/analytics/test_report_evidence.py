@@ -41,7 +41,8 @@ def test_one_forest_plot_per_pooled_question(section: Section) -> None:
     assert section.error is None
     pooled = synthesize(LITERATURE).pooled
     assert [figure.title for figure in section.figures] == [pool.title for pool in pooled]
-    assert section.n == sum(synthesize(LITERATURE).patients_by_condition.values())
+    patients = sum(synthesize(LITERATURE).patients_by_condition.values())
+    assert f"studies of {patients:,} patients" in section.method
 
 
 def test_the_registry_row_is_drawn_beside_each_pool(section: Section, report_dataset: Any) -> None:

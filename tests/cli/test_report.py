@@ -15,7 +15,6 @@ from spinereg.registry.evidence.services import load_packaged_literature
 from spinereg.registry.synthetic import synth_config, synth_load
 from spinereg.synth import reference_tables, standalone_config, write_parquet
 
-
 LITERATURE = (
     Path(__file__).parents[2] / "src/spinereg/registry/evidence/data/bmac_spine_studies.csv"
 )

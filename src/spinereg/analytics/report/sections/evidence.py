@@ -63,11 +63,13 @@ def evidence_section(
             f"{label}: no BMAC patient has baseline and follow-up scores at 3, 6, 12 or 24 "
             "months, so there is no registry row to show."
         )
+    studies = sum(synthesis.studies_by_condition.values())
+    patients = sum(synthesis.patients_by_condition.values())
     return Section(
         key="evidence",
         title=TITLE,
-        method=METHOD,
-        n=sum(synthesis.patients_by_condition.values()),
+        method=f"The literature table holds {studies} primary studies of {patients:,} patients. "
+        + METHOD,
         figures=figures,
         tables=[
             ReportTable(
