@@ -55,6 +55,7 @@ class RegistryOutcome:
     share_ci_lower: float
     share_ci_upper: float
     responder_definition: str
+    instrument: str = ""
 
 
 def registry_outcome(
@@ -66,6 +67,7 @@ def registry_outcome(
     responder_improvement: float,
     label: str,
     conf_level: float = 0.95,
+    instrument: str = "",
 ) -> RegistryOutcome:
     """Mean change (t interval) and responder share (Wilson interval) from paired scores.
 
@@ -104,6 +106,7 @@ def registry_outcome(
         share_ci_lower=float(lower),
         share_ci_upper=float(upper),
         responder_definition=f"improvement >= {responder_improvement:g} points",
+        instrument=instrument,
     )
 
 
@@ -143,6 +146,7 @@ def registry_outcomes(outcomes: pd.DataFrame, label: str) -> list[RegistryOutcom
                     timepoint_months=month,
                     responder_improvement=threshold,
                     label=f"{label}, {instrument}",
+                    instrument=instrument,
                 )
             )
     return results

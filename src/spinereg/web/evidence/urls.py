@@ -2,10 +2,10 @@
 
 from django.urls import path
 
-from spinereg.web.evidence import views
+from spinereg.web.evidence import public, views
 
 urlpatterns = [
-    path("evidence/", views.public_evidence, name="public-evidence"),
+    path("evidence/", public.public_evidence, name="public-evidence"),
     path("research/evidence/", views.research_evidence, name="research-evidence"),
     path(
         "research/evidence/rows/<int:row_id>/",

@@ -1,22 +1,18 @@
-"""The evidence pages: the researcher's literature table (add, correct, CSV upload, forest plots,
-exclusions with reasons) and the public patient evidence page (en/es, no sign-in) that explains
-the current synthesis and the clinic's own results in plain words."""
-
-from typing import Any
+"""The researcher's evidence page: the literature table (add, correct, CSV upload), forest plots
+with the registry's own rows beside each pool, and exclusions with reasons. The public patient
+page is `spinereg.web.evidence.public`."""
 
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import translation
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods
 
 from spinereg.analytics.meta.literature import COLUMNS
 from spinereg.analytics.meta.presentation import included_excluded_frame, pool_svg, pooled_sentence
 from spinereg.core.errors import RuleViolation
 from spinereg.registry.access import research_clinic_ids
-from spinereg.registry.accounts.models import Clinic
 from spinereg.registry.evidence.models import LiteratureRow
 from spinereg.registry.evidence.selectors import evidence_summary, literature_rows
 from spinereg.registry.evidence.services import (
@@ -27,20 +23,6 @@ from spinereg.registry.evidence.services import (
 )
 
 MAX_UPLOAD_BYTES = 2_000_000
-# Plain words for the patient page.
-CONDITION_WORDS: dict[str, dict[str, str]] = {
-    "en": {"discogenic": "Pain from a disc", "facet": "Pain from the small back joints (facets)",
-           "stenosis": "Narrowing of the spinal canal", "radiculopathy": "Pain down the leg",
-           "mixed": "More than one cause"},
-    "es": {"discogenic": "Dolor de un disco",
-           "facet": "Dolor de las pequeñas articulaciones de la espalda (facetas)",
-           "stenosis": "Estrechamiento del canal espinal", "radiculopathy": "Dolor en la pierna",
-           "mixed": "Más de una causa"},
-}  # fmt: skip
-OUTCOME_WORDS: dict[str, dict[str, str]] = {
-    "en": {"odi": "how much back pain limits daily life", "pain": "back pain"},
-    "es": {"odi": "cuánto limita el dolor la vida diaria", "pain": "el dolor de espalda"},
-}
 
 
 class LiteratureRowForm(forms.ModelForm):  # type: ignore[type-arg]  # django-stubs generic
@@ -161,64 +143,3 @@ def research_evidence_row(request: HttpRequest, row_id: int) -> HttpResponse:
         "evidence/row.html",
         {"row": row, "form": form, "errors": errors},
     )
-
-
-@require_GET
-def public_evidence(request: HttpRequest) -> HttpResponse:
-    """The patient evidence page for one clinic (?clinic=code) or the whole network."""
-    code = request.GET.get("clinic", "")
-    clinic = Clinic.objects.filter(code=code).first() if code else None
-    if code and clinic is None:
-        raise Http404
-    clinic_ids = [clinic.pk] if clinic else list(Clinic.objects.values_list("pk", flat=True))
-    label = clinic.name if clinic else "spinereg network"
-    summary = evidence_summary(clinic_ids, label)
-    language = "es" if translation.get_language() == "es" else "en"
-    synthesis = summary.synthesis
-    pooled = [
-        {
-            "pool": pool,
-            "words": OUTCOME_WORDS[language][pool.outcome],
-            "months": pool.timepoint_months,
-            "share": round(100 * pool.displayed(pool.result.estimate)),
-            "low": round(100 * pool.displayed(pool.result.ci_lower)),
-            "high": round(100 * pool.displayed(pool.result.ci_upper)),
-        }
-        for pool in synthesis.pooled
-        if pool.result is not None and pool.measure == "PLO"
-    ]
-    registry = [
-        {
-            "row": row,
-            "words": OUTCOME_WORDS[language][row.outcome],
-            "change": abs(round(row.mean_change)),
-            "better": row.mean_change < 0,
-            "low": round(100 * row.share_ci_lower),
-            "high": round(100 * row.share_ci_upper),
-            "share": round(100 * row.responder_share),
-        }
-        for row in summary.registry
-    ]
-    context: dict[str, Any] = {
-        "clinic": clinic,
-        "clinic_name": clinic.name if clinic else None,
-        "clinic_query": f"clinic={clinic.code}&" if clinic else "",
-        "studies": sum(synthesis.studies_by_condition.values()),
-        "patients": sum(synthesis.patients_by_condition.values()),
-        "by_condition": [
-            {
-                "words": CONDITION_WORDS[language].get(condition, condition),
-                "studies": synthesis.studies_by_condition[condition],
-                "patients": synthesis.patients_by_condition[condition],
-            }
-            for condition in synthesis.studies_by_condition
-        ],
-        "longest_months": synthesis.longest_follow_up_months,
-        "pooled": pooled,
-        "not_pooled": len(synthesis.pools) - len(synthesis.pooled),
-        "registry": registry,
-        "registry_patients": summary.registry_patients,
-        "adverse_events": summary.adverse_events,
-        "literature_events": synthesis.adverse_event_notes,
-    }
-    return render(request, f"evidence/public_{language}.html", context)
