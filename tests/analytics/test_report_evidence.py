@@ -75,10 +75,10 @@ def test_the_registry_table_matches_the_outcomes_table(
 
 def test_questions_and_rows_left_out_are_listed_with_reasons(section: Section) -> None:
     synthesis = synthesize(LITERATURE)
-    not_pooled = section.tables[1].frame
+    not_pooled = section.tables[2].frame
     assert len(not_pooled) == len(synthesis.pools) - len(synthesis.pooled)
     assert not_pooled.Reason.str.len().gt(0).all()
-    excluded = section.tables[2].frame
+    excluded = section.tables[3].frame
     assert len(excluded) == len(synthesis.excluded)
     assert excluded.Reason.str.len().gt(0).all()
 
@@ -101,3 +101,11 @@ def test_the_html_report_carries_the_section(report_dataset: Any) -> None:
     assert "Published evidence beside this registry" in page
     assert "This registry (not pooled)" in page
     assert page.count("<svg") == len(synthesize(LITERATURE).pooled)
+
+
+def test_each_pooled_answer_says_what_was_and_was_not_checked(section: Section) -> None:
+    checks = section.tables[1].frame
+    pooled = synthesize(LITERATURE).pooled
+    assert set(checks.Question) == {pool.title for pool in pooled}
+    assert checks.Check.str.contains("Not run: Egger's test: 2 studies").any()
+    assert checks.Check.str.startswith("Cumulative by year: ").any()

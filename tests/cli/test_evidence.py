@@ -34,6 +34,10 @@ def test_load_then_report_writes_plots_rows_and_index(clinic_world, tmp_path):
     index = (out / "index.html").read_text()
     assert "forest_odi_12mo_PLO.svg" in index
     assert "fewer than two studies" in index
+    assert "Not run: leave-one-out: 2 studies" in index
+    cumulative = pd.read_csv(out / "cumulative_odi_12mo_PLO.csv")
+    assert list(cumulative.k) == [1, 2]
+    assert cumulative.estimate.between(0, 1).all()  # shown as proportions
 
 
 def test_a_file_without_a_source_is_one_clear_line(clinic_world, tmp_path):

@@ -42,10 +42,12 @@ def load(file: Path, reason: str) -> None:
 @click.option("--clinic", "clinic_code", default=None, help="Clinic code for the registry row.")
 @clean_errors
 def report(out_dir: Path, clinic_code: str | None) -> None:
-    """Write forest plots (PNG, SVG), rows.csv (included and excluded, with reasons) and
+    """Write forest plots (PNG, SVG), rows.csv (included and excluded, with reasons), the
+    sensitivity tables of each pool (subgroups, leave-one-out, cumulative by year; CSV) and
     index.html for the current literature table and the registry's own results."""
     setup_django()
     from spinereg.analytics.meta.forest import save_figure
+    from spinereg.analytics.meta.pool_checks import checks_text, pool_checks
     from spinereg.analytics.meta.presentation import included_excluded_frame
     from spinereg.analytics.meta.synthesis import pool_figure
     from spinereg.registry.accounts.models import Clinic
@@ -60,16 +62,27 @@ def report(out_dir: Path, clinic_code: str | None) -> None:
     summary = evidence_summary(list(clinics.values_list("pk", flat=True)), label)
     out_dir.mkdir(parents=True, exist_ok=True)
     figures = []
+    checks: dict[str, list[str]] = {}
     for pool in summary.synthesis.pooled:
         figure = pool_figure(pool, summary.registry)
         for suffix in ("png", "svg"):
             save_figure(figure, out_dir / f"forest_{pool.key}.{suffix}")
         figures.append(pool)
+        found = pool_checks(pool)
+        checks[pool.key] = checks_text(found)
+        tables = {"subgroups": found.subgroups, "leave_one_out": found.leave_one_out,
+                  "cumulative": found.cumulative}  # fmt: skip
+        for name, table in tables.items():
+            if table is not None and not table.empty:
+                table.to_csv(out_dir / f"{name}_{pool.key}.csv", index=False)
     rows = included_excluded_frame(summary.synthesis)
     rows.to_csv(out_dir / "rows.csv", index=False)
     items = "".join(
         f"<h2>{html.escape(pool.title)}</h2><p>k = {pool.k}</p>"
         f'<img src="forest_{pool.key}.svg" alt="{html.escape(pool.title)}" width="720">'
+        "<h3>Sensitivity</h3><ul>"
+        + "".join(f"<li>{html.escape(line)}</li>" for line in checks[pool.key])
+        + "</ul>"
         for pool in figures
     )
     not_pooled = "".join(

@@ -59,6 +59,7 @@ def test_the_researcher_page_shows_plots_registry_row_and_exclusions(client, nor
     assert "-17.0" in page  # (30-56 + 45-48 + 40-62) / 3
     assert "duplicate cohort at this time point" in page
     assert "fewer than two studies (k = 1): nothing pooled" in page
+    assert "Not run: Egger&#x27;s test: 2 studies; it needs at least 10" in page
 
 
 @pytest.mark.parametrize("role", ["physician", "coordinator", "patient_user"])

@@ -22,6 +22,7 @@ forest plot lists them below the pooled diamond under "This registry (not pooled
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -66,6 +67,10 @@ class Pool:
     by_condition: dict[str, RandomEffectsResult]
     not_pooled_reason: str
     excluded: pd.DataFrame
+    # Per included study, for subgroup and cumulative analyses (pool_checks).
+    designs: list[str] = field(default_factory=list)
+    products: list[str] = field(default_factory=list)
+    years: list[int] = field(default_factory=list)
 
     @property
     def key(self) -> str:
@@ -230,7 +235,13 @@ def _pool(frame: pd.DataFrame, outcome: str, month: int, measure: str) -> Pool:
         excluded = pd.concat([excluded, extra], ignore_index=True)
     mask = np.asarray(sizes.included, dtype=bool)
     chosen = included[mask]
-    conditions = [_condition(frame, row) for row in chosen[source_column]]
+    sources = list(chosen[source_column])
+    conditions = [str(_fact(frame, row, "condition")) for row in sources]
+    described: dict[str, Any] = {
+        "designs": [str(_fact(frame, row, "design")) for row in sources],
+        "products": [str(_fact(frame, row, "product")) for row in sources],
+        "years": [int(_fact(frame, row, "year")) for row in sources],
+    }
     n_patients = list(chosen.ni) if "ni" in chosen else list(chosen.n1i + chosen.n2i)
     yi = np.asarray(sizes.yi, dtype=float)[mask]
     vi = np.asarray(sizes.vi, dtype=float)[mask]
@@ -239,14 +250,14 @@ def _pool(frame: pd.DataFrame, outcome: str, month: int, measure: str) -> Pool:
         reason = f"fewer than two studies (k = {len(yi)}): nothing pooled"
         return Pool(
             outcome, month, measure, labels, conditions, n_patients, yi, vi, None, {},
-            reason, excluded,
+            reason, excluded, **described,
         )  # fmt: skip
     try:
         result = random_effects(yi, vi)
     except RuleViolation as error:
         return Pool(
             outcome, month, measure, labels, conditions, n_patients, yi, vi, None, {},
-            str(error), excluded,
+            str(error), excluded, **described,
         )  # fmt: skip
     by_condition = {}
     for condition in dict.fromkeys(conditions):
@@ -255,9 +266,10 @@ def _pool(frame: pd.DataFrame, outcome: str, month: int, measure: str) -> Pool:
             by_condition[condition] = random_effects(yi[members], vi[members])
     return Pool(
         outcome, month, measure, labels, conditions, n_patients, yi, vi, result, by_condition,
-        "", excluded,
+        "", excluded, **described,
     )  # fmt: skip
 
 
-def _condition(frame: pd.DataFrame, source_row: int) -> str:
-    return str(frame.loc[frame.source_row == source_row, "condition"].iloc[0])
+def _fact(frame: pd.DataFrame, source_row: int, column: str) -> Any:
+    """A column of the table row a study's effect came from (the treated arm's, for MD)."""
+    return frame.loc[frame.source_row == source_row, column].iloc[0]

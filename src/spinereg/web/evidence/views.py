@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
 from spinereg.analytics.meta.literature import COLUMNS
+from spinereg.analytics.meta.pool_checks import checks_text, pool_checks
 from spinereg.analytics.meta.presentation import included_excluded_frame, pool_svg, pooled_sentence
 from spinereg.core.errors import RuleViolation
 from spinereg.registry.access import research_clinic_ids
@@ -97,6 +98,7 @@ def research_evidence(request: HttpRequest) -> HttpResponse:
             "pool": pool,
             "sentence": pooled_sentence(pool),
             "svg": pool_svg(pool, summary.registry) if pool.result is not None else "",
+            "checks": checks_text(pool_checks(pool)) if pool.result is not None else [],
         }
         for pool in summary.synthesis.pools
     ]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pandas as pd
 
 from spinereg.analytics.exceptions import EmptyGroupError
+from spinereg.analytics.meta.pool_checks import checks_text, pool_checks
 from spinereg.analytics.meta.presentation import included_excluded_frame, pooled_sentence
 from spinereg.analytics.meta.registry_rows import (
     RegistryOutcome,
@@ -78,6 +79,12 @@ def evidence_section(
                 note="Mean change: follow-up minus baseline (negative is better), t 95% CI. "
                 "Responders: Wilson 95% CI.",
             ),
+            ReportTable(
+                "How much each pooled answer depends on its studies",
+                _checks_table(synthesis),
+                note="Subgroup tests: Q between subgroup estimates; leave-one-out, cumulative "
+                "by year and Egger's test as metafor's leave1out, cumul and regtest.",
+            ),
             ReportTable("Questions not pooled, and why", _not_pooled_table(synthesis)),
             ReportTable(
                 "Literature rows left out, with the reason",
@@ -135,6 +142,17 @@ def _registry_table(rows: list[RegistryOutcome]) -> pd.DataFrame:
             "Responders (95% CI)",
             "Responder definition",
         ],
+    )
+
+
+def _checks_table(synthesis: EvidenceSynthesis) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {"Question": pool.title, "Check": line}
+            for pool in synthesis.pooled
+            for line in checks_text(pool_checks(pool))
+        ],
+        columns=["Question", "Check"],
     )
 
 
