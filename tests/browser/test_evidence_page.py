@@ -51,7 +51,10 @@ def test_the_evidence_page_in_english_then_spanish(
     expect(page.locator("main")).to_contain_text("It is investigational")
     expect(page.locator("main")).to_contain_text("not a promise")
     expect(page.locator("main")).to_contain_text("Results at North Spine")
-    expect(page.locator("main")).to_contain_text("(3 patients,")
+    results = page.get_by_role("table", name="How much back pain limits daily life")
+    expect(results.get_by_role("row").nth(1)).to_have_text(
+        "12 months317 points better67 out of 100 (likely 21 to 94)"
+    )
     page.screenshot(path=artifacts / "evidence-page-en.png", full_page=True)
 
     page.get_by_role("link", name="Español").click()
@@ -60,5 +63,7 @@ def test_the_evidence_page_in_english_then_spanish(
     expect(page.get_by_role("heading", level=1)).to_contain_text("lo que muestra la investigación")
     expect(page.locator("main")).to_contain_text("no es una promesa")
     expect(page.locator("main")).to_contain_text("Resultados en North Spine")
+    spanish = page.get_by_role("table", name="Cuánto limita el dolor de espalda la vida diaria")
+    expect(spanish).to_contain_text("17 puntos mejor")
     page.screenshot(path=artifacts / "evidence-page-es.png", full_page=True)
     assert external == []

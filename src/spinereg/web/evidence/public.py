@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.utils import translation
 from django.views.decorators.http import require_GET
 
+from spinereg.analytics.meta.registry_rows import REGISTRY_INSTRUMENTS, RegistryOutcome
 from spinereg.registry.accounts.models import Clinic
 from spinereg.registry.evidence.selectors import evidence_summary
 
@@ -25,11 +26,13 @@ OUTCOME_WORDS: dict[str, dict[str, str]] = {
     "en": {"odi": "how much back pain limits daily life", "pain": "back pain"},
     "es": {"odi": "cuánto limita el dolor la vida diaria", "pain": "el dolor de espalda"},
 }
-SCALE_WORDS: dict[str, dict[str, str]] = {
-    "en": {"vas-pain": "pain marked on a line",
-           "nrs-pain": "pain rated from 0 to 10"},
-    "es": {"vas-pain": "dolor marcado en una línea",
-           "nrs-pain": "dolor del 0 al 10"},
+MEASURE_WORDS: dict[str, dict[str, str]] = {
+    "en": {"odi-2.1a": "How much back pain limits daily life",
+           "vas-pain": "Back pain, marked on a line",
+           "nrs-pain": "Back pain, rated from 0 to 10"},
+    "es": {"odi-2.1a": "Cuánto limita el dolor de espalda la vida diaria",
+           "vas-pain": "Dolor de espalda, marcado en una línea",
+           "nrs-pain": "Dolor de espalda, del 0 al 10"},
 }  # fmt: skip
 # DOMAIN.md section 9, the expected BMAC side effects.
 EVENT_WORDS: dict[str, dict[str, str]] = {
@@ -57,6 +60,34 @@ EVENT_WORDS: dict[str, dict[str, str]] = {
            "allergic_reaction": "Reacción alérgica"},
 }  # fmt: skip
 OTHER_EVENT = {"en": "Other side effect", "es": "Otro efecto secundario"}
+
+
+def _registry_tables(rows: list[RegistryOutcome], language: str) -> list[dict[str, Any]]:
+    """One table per measure (ODI, VAS, NRS), one line per time point, in everyday numbers."""
+    tables: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        table = tables.setdefault(
+            row.instrument,
+            {
+                "heading": MEASURE_WORDS[language].get(row.instrument, row.label),
+                "threshold": round(REGISTRY_INSTRUMENTS[row.instrument][2])
+                if row.instrument in REGISTRY_INSTRUMENTS
+                else None,
+                "lines": [],
+            },
+        )
+        table["lines"].append(
+            {
+                "months": row.timepoint_months,
+                "patients": row.n_patients,
+                "change": abs(round(row.mean_change)),
+                "better": row.mean_change < 0,
+                "share": round(100 * row.responder_share),
+                "low": round(100 * row.share_ci_lower),
+                "high": round(100 * row.share_ci_upper),
+            }
+        )
+    return list(tables.values())
 
 
 @require_GET
@@ -98,19 +129,7 @@ def public_evidence(request: HttpRequest) -> HttpResponse:
             if pool.result is not None and pool.measure == "PLO"
         ],
         "not_pooled": len(synthesis.pools) - len(synthesis.pooled),
-        "registry": [
-            {
-                "row": row,
-                "words": OUTCOME_WORDS[language][row.outcome],
-                "scale": SCALE_WORDS[language].get(row.instrument, ""),
-                "change": abs(round(row.mean_change)),
-                "better": row.mean_change < 0,
-                "low": round(100 * row.share_ci_lower),
-                "high": round(100 * row.share_ci_upper),
-                "share": round(100 * row.responder_share),
-            }
-            for row in summary.registry
-        ],
+        "registry": _registry_tables(summary.registry, language),
         "registry_patients": summary.registry_patients,
         "adverse_events": [
             (EVENT_WORDS[language].get(code, OTHER_EVENT[language]), count)
