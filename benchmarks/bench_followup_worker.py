@@ -4,6 +4,7 @@ MIME message and handed to the e-mail backend, and the row marked sent (with its
 planned) in the same transaction. Target (issue: patient journey): ≤ 60 s on this machine.
 
     uv run python benchmarks/bench_followup_worker.py [--items 100000] [--postgres] [--serialize]
+        [--senders N]
 
 Builds a throwaway database — a SQLite file in a temporary directory (the embedded default of
 `make demo`), or with --postgres the database `spinereg_bench_followup` on the local server —
@@ -12,13 +13,16 @@ open today, each with the ten visits of the default schedule (10 N schedule item
 due). Only the worker pass is timed. The e-mail backend builds every message's MIME object, as
 Django's locmem backend does, and counts it instead of keeping it (100,000 kept messages would
 measure memory, not the worker); --serialize also turns each into the bytes the SMTP backend
-would write. The load average is printed: the machine is shared, and a busy one is slower."""
+would write. --senders sets the pass's sending threads (default: the worker's, 4 on PostgreSQL
+and 1 on SQLite; 1 shows the single-connection figure). The load average is printed: the
+machine is shared, and a busy one is slower."""
 
 import argparse
 import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -38,6 +42,7 @@ class RenderingEmailBackend:
     serialize = False
     rendered_bytes = 0
     messages = 0
+    counting = threading.Lock()  # the pass may send from several threads
 
     def __init__(self, *args: Any, fail_silently: bool = False, **kwargs: Any) -> None:
         pass
@@ -51,9 +56,10 @@ class RenderingEmailBackend:
     def send_messages(self, messages: list[Any]) -> int:
         for message in messages:
             mime = message.message()
-            if RenderingEmailBackend.serialize:
-                RenderingEmailBackend.rendered_bytes += len(mime.as_bytes(linesep="\r\n"))
-            RenderingEmailBackend.messages += 1
+            size = len(mime.as_bytes(linesep="\r\n")) if RenderingEmailBackend.serialize else 0
+            with RenderingEmailBackend.counting:
+                RenderingEmailBackend.rendered_bytes += size
+                RenderingEmailBackend.messages += 1
         return len(messages)
 
 
@@ -228,6 +234,7 @@ def main() -> None:
     parser.add_argument(
         "--serialize", action="store_true", help="also serialise each e-mail to bytes (SMTP)"
     )
+    parser.add_argument("--senders", type=int, default=0, help="sending threads (0: default)")
     args = parser.parse_args()
     RenderingEmailBackend.serialize = args.serialize
     with tempfile.TemporaryDirectory(prefix="spinereg-bench-followup-") as workdir:
@@ -238,6 +245,7 @@ def main() -> None:
 
         from spinereg.registry.followup.models import Notification, ScheduleItem
         from spinereg.registry.followup.worker import (
+            configured_senders,
             invitations_plan,
             notifications_send_due,
         )
@@ -253,7 +261,8 @@ def main() -> None:
         started = time.perf_counter()
         planned = invitations_plan(now=now)
         planned_s = time.perf_counter() - started
-        result = notifications_send_due(now=now)
+        senders = args.senders or configured_senders()
+        result = notifications_send_due(now=now, senders=senders)
         total_s = time.perf_counter() - started
         result.planned = planned
         sent_rows = Notification.objects.filter(status="sent").count()
@@ -261,7 +270,7 @@ def main() -> None:
         assert result.sent_email == args.items == sent_rows, result.summary()
         assert RenderingEmailBackend.messages == args.items
         assert reminders == 2 * args.items
-        print(result.summary())
+        print(result.summary() + f"; {senders} sending thread(s)")
         print(
             f"plan {planned_s:.1f} s, send {total_s - planned_s:.1f} s"
             + (

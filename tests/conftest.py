@@ -89,6 +89,14 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _one_follow_up_sender(settings):
+    """Sending threads use their own connections, which cannot see a test's uncommitted
+    transaction; tests/registry/followup/test_worker_senders.py covers several senders on a
+    committed (transactional) database."""
+    settings.SPINEREG_WORKER_SENDERS = 1
+
+
 @pytest.fixture
 def signed_consent(clinic_world: SimpleNamespace):
     """North's patient has signed North's current consent (required before a BMAC episode

@@ -113,6 +113,8 @@ EMAIL_BACKEND = os.environ.get(
 
 # Follow-up links and text messages (docs/follow-up.md): the site's address as patients reach
 # it, and the SMS backend (console by default; HttpSmsBackend speaks a Twilio-style REST API).
+# Threads a follow-up worker pass sends with on PostgreSQL (0: 4 there, 1 on SQLite).
+SPINEREG_WORKER_SENDERS = int(os.environ.get("SPINEREG_WORKER_SENDERS", "0"))
 SPINEREG_BASE_URL = os.environ.get("SPINEREG_BASE_URL", "http://127.0.0.1:8000")
 SPINEREG_SMS_BACKEND = os.environ.get(
     "SPINEREG_SMS_BACKEND", "spinereg.registry.followup.sms.ConsoleSmsBackend"

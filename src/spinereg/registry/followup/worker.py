@@ -10,6 +10,12 @@ worker therefore finds every committed message sent and never sends it again; th
 for a repeat is a crash between the backend accepting a message and the commit of that one
 row, which no outbox can close without the provider's help.
 
+On PostgreSQL a pass may send with several threads (`senders`, setting
+SPINEREG_WORKER_SENDERS): each takes the rows whose id falls in its share (id mod n) and
+commits each row on its own connection, so the commits, which wait on the disk, overlap, and
+the database flushes several in one write. The guarantee above holds for each row unchanged.
+SQLite serialises writers, so it always sends with one.
+
 The same pass runs from `spinereg worker` (a loop, or --once) and from a thread embedded in
 `spinereg serve`, so the demo needs no extra server."""
 
@@ -20,9 +26,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
+from django.conf import settings
 from django.core.mail import get_connection
 from django.db import connection, connections, transaction
 from django.db.models import Exists, OuterRef, Subquery
+from django.db.models.functions import Mod
 from django.utils import timezone
 
 from spinereg.registry.accounts.models import Clinic
@@ -68,6 +76,14 @@ class WorkerPass:
     @property
     def sent(self) -> int:
         return self.sent_email + self.sent_sms
+
+    def add(self, other: "WorkerPass") -> None:
+        """Fold in the counts of another sender's share of the pass."""
+        for name in ("planned", "sent_email", "sent_sms", "skipped", "failed", "retried",
+                     "postponed", "busy"):  # fmt: skip
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for reason, count in other.skipped_reasons.items():
+            self.skipped_reasons[reason] = self.skipped_reasons.get(reason, 0) + count
 
     def summary(self) -> str:
         reasons = ", ".join(f"{k} {v}" for k, v in sorted(self.skipped_reasons.items()))
@@ -205,12 +221,19 @@ class DueRow(NamedTuple):
     channel: str | None
 
 
-def _due_rows(now: datetime, limit: int, passed_over: set[int]) -> list[DueRow]:
+Shard = tuple[int, int]  # (this sender, number of senders): rows with id mod n == this
+
+
+def _due_rows(
+    now: datetime, limit: int, passed_over: set[int], shard: Shard | None = None
+) -> list[DueRow]:
     """The next due rows, oldest first: the (status, send_after) index gives them in order,
     so the database stops after `limit` rows instead of sorting every pending one."""
+    due = Notification.objects.filter(status=NotificationStatus.PENDING, send_after__lte=now)
+    if shard is not None:
+        due = due.alias(shard=Mod("pk", shard[1])).filter(shard=shard[0])
     rows = (
-        Notification.objects.filter(status=NotificationStatus.PENDING, send_after__lte=now)
-        .exclude(pk__in=passed_over)
+        due.exclude(pk__in=passed_over)
         .order_by("send_after", "pk")
         .annotate(next_window_start=_next_window_start())
         .values_list(
@@ -366,29 +389,71 @@ class _Sender:
 
 
 def notifications_send_due(
-    *, now: datetime, result: WorkerPass | None = None, batch_size: int = BATCH_SIZE
+    *,
+    now: datetime,
+    result: WorkerPass | None = None,
+    batch_size: int = BATCH_SIZE,
+    senders: int = 1,
 ) -> WorkerPass:
     """Send every pending message due by `now`, oldest first, one transaction each. A handled
     row leaves the due set (sent, not sent, or due again later); a row another worker holds is
-    passed over for the rest of this pass."""
+    passed over for the rest of this pass. With `senders` > 1 (PostgreSQL only) the rows are
+    shared out by id among that many threads, each on its own connection."""
     result = result or WorkerPass()
-    sender = _Sender(now=now, result=result, sms=sms_backend(), email=get_connection())
-    passed_over: set[int] = set()
-    with sender.email:
-        while rows := _due_rows(now, batch_size, passed_over):
-            for row in rows:
-                if not sender.send(row):
-                    passed_over.add(row.pk)
+    if senders <= 1 or not connection.features.has_select_for_update_skip_locked:
+        _send_share(now, result, batch_size, shard=None)
+        return result
+    shares = [WorkerPass() for _ in range(senders)]
+    errors: list[BaseException] = []
+
+    def run(index: int) -> None:
+        try:
+            _send_share(now, shares[index], batch_size, shard=(index, senders))
+        except BaseException as error:  # re-raised in the caller's thread below
+            errors.append(error)
+        finally:
+            connection.close()  # this thread's own connection
+
+    threads = [
+        threading.Thread(target=run, args=(index,), name=f"spinereg-followup-sender-{index}")
+        for index in range(senders)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for share in shares:
+        result.add(share)
+    if errors:
+        raise errors[0]
     return result
 
 
+def _send_share(now: datetime, result: WorkerPass, batch_size: int, shard: Shard | None) -> None:
+    sender = _Sender(now=now, result=result, sms=sms_backend(), email=get_connection())
+    passed_over: set[int] = set()
+    with sender.email:
+        while rows := _due_rows(now, batch_size, passed_over, shard):
+            for row in rows:
+                if not sender.send(row):
+                    passed_over.add(row.pk)
+
+
+def configured_senders() -> int:
+    """SPINEREG_WORKER_SENDERS, or 4 on a database that can share rows (PostgreSQL), else 1."""
+    configured = getattr(settings, "SPINEREG_WORKER_SENDERS", None)
+    if configured:
+        return max(1, int(configured))
+    return 4 if connection.features.has_select_for_update_skip_locked else 1
+
+
 def followup_worker_pass(
-    *, now: datetime | None = None, batch_size: int = BATCH_SIZE
+    *, now: datetime | None = None, batch_size: int = BATCH_SIZE, senders: int = 1
 ) -> WorkerPass:
     """One pass: plan the invitations of windows that opened, then send what is due."""
     now = now or timezone.now()
     result = WorkerPass(planned=invitations_plan(now=now))
-    return notifications_send_due(now=now, result=result, batch_size=batch_size)
+    return notifications_send_due(now=now, result=result, batch_size=batch_size, senders=senders)
 
 
 def worker_loop(
@@ -401,9 +466,10 @@ def worker_loop(
     """Run passes until `stop` is set (or once). A failed pass is logged by its error class
     and retried at the next interval; the database connection is closed between passes so a
     restarted database is picked up."""
+    senders = configured_senders()
     while not stop.is_set():
         try:
-            result = followup_worker_pass()
+            result = followup_worker_pass(senders=senders)
         except Exception as error:
             if once:
                 raise
