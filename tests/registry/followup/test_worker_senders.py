@@ -5,7 +5,6 @@ asked. The threads use their own connections, hence the committed (transactional
 
 import threading
 from collections import Counter
-from datetime import timedelta
 
 import pytest
 import time_machine
