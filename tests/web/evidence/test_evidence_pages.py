@@ -9,6 +9,8 @@ import pytest
 import textstat
 
 from spinereg.registry.audit.models import AuditEntry
+from spinereg.registry.episodes.models import Episode
+from spinereg.registry.episodes.services import episode_update
 from spinereg.registry.evidence.models import LiteratureRow
 from spinereg.registry.evidence.services import literature_load
 from spinereg.registry.outcomes.models import AdverseEvent, QuestionnaireResponse
@@ -198,3 +200,15 @@ def test_the_public_page_reads_at_about_an_8th_grade_level(client, north_results
     else:
         assert textstat.fernandez_huerta(text) >= 70  # "bastante fácil", about 7th grade
         assert textstat.crawford(text) <= 8.5
+
+
+def test_the_public_page_updates_when_an_episode_is_corrected(client, north_results):
+    """An audited correction (the treatment was not BMAC) leaves the clinic's own rows."""
+    before = client.get("/evidence/?clinic=north&lang=en").content.decode()
+    assert "<td>12 months</td><td>3</td>" in before
+    episode = Episode.objects.filter(clinic=north_results.north, kind="bmac").first()
+    episode_update(
+        episode, actor=north_results.physician, changes={"kind": "rfa"}, reason="entry error"
+    )
+    after = client.get("/evidence/?clinic=north&lang=en").content.decode()
+    assert "<td>12 months</td><td>2</td>" in after

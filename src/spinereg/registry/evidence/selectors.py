@@ -5,7 +5,8 @@ so the pure synthesis (spinereg.analytics.meta.synthesis) runs on it unchanged.
 `registry_outcomes(clinic_ids)` computes the clinic's own mean change and responder share per
 time point from its analysis dataset (paired baseline/follow-up scores of its BMAC episodes):
 shown beside the pooled estimate, never pooled with it. `evidence_summary(clinic_ids)` caches
-both under a key that changes when the literature table or the clinic's responses change.
+both under a key that changes when the literature table, the clinic's responses or any audited
+write of the clinic changes.
 """
 
 import hashlib
@@ -22,6 +23,7 @@ from spinereg.analytics.meta.literature import COLUMNS
 from spinereg.analytics.meta.registry_rows import RegistryOutcome
 from spinereg.analytics.meta.registry_rows import registry_outcomes as registry_rows
 from spinereg.analytics.meta.synthesis import EvidenceSynthesis, synthesize
+from spinereg.registry.audit.models import AuditEntry
 from spinereg.registry.evidence.models import LiteratureRow
 from spinereg.registry.exports import analysis_dataset_for_clinic_ids
 from spinereg.registry.outcomes.models import AdverseEvent, QuestionnaireResponse
@@ -81,7 +83,10 @@ def _cache_key(clinic_ids: list[int], label: str) -> str:
     events = AdverseEvent.objects.filter(episode__clinic_id__in=clinic_ids).aggregate(
         latest=Max("pk"), rows=Count("pk")
     )
-    parts = [literature, responses, events, sorted(clinic_ids), label]
+    # Every clinical write is audited with its clinic: an episode corrected (its kind, its
+    # index date) changes the registry rows as surely as a new answer does.
+    audited = AuditEntry.objects.filter(clinic_id__in=clinic_ids).aggregate(latest=Max("pk"))
+    parts = [literature, responses, events, audited, sorted(clinic_ids), label]
     return "evidence-summary:" + hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
