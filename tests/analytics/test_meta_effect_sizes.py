@@ -218,3 +218,31 @@ def test_an_unknown_measure_is_refused():
     with pytest.raises(RuleViolation) as raised:
         effect_size("OR", ai=[1], n1i=[10], ci=[1], n2i=[10])
     assert raised.value.field == "measure"
+
+
+def test_tables_given_as_four_cells_match_escalc_on_bcg():
+    """escalc(ai, bi, ci, di) is the same table as (ai, n1i, ci, n2i): bi = n1i - ai."""
+    frame, expected = load("meta_bcg")
+    result = effect_size(
+        "RR",
+        ai=frame.ai,
+        bi=frame.n1i - frame.ai,
+        ci=frame.ci,
+        di=frame.n2i - frame.ci,
+    )
+    assert_matches_r(result.yi, expected["escalc"]["yi"])
+    assert_matches_r(result.vi, expected["escalc"]["vi"])
+
+
+@pytest.mark.parametrize("measure", ["PR", "PLO"])
+def test_proportions_given_as_events_and_non_events_match_escalc(measure):
+    frame, expected = load("meta_pritz1997")
+    result = effect_size(measure, xi=frame.xi, mi=frame.ni - frame.xi)
+    assert_matches_r(result.yi, expected[measure]["escalc"]["yi"])
+    assert_matches_r(result.vi, expected[measure]["escalc"]["vi"])
+
+
+def test_cells_that_disagree_with_the_arm_size_raise():
+    with pytest.raises(RuleViolation, match="n1i differs from events \\+ bi") as error:
+        effect_size("RR", ai=[4], bi=[119], n1i=[100], ci=[11], di=[128])
+    assert error.value.rule == "consistent_counts"

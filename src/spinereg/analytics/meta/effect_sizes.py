@@ -11,19 +11,20 @@ Measures:
 - "SMD": Hedges' g. d = (m1i - m2i) / pooled SD, times the exact small-sample correction
   c(m) = Γ(m/2) / (√(m/2) Γ((m-1)/2)) with m = n1i + n2i - 2 (Hedges 1981; metafor's
   `.cmicalc`); vi = 1/n1i + 1/n2i + g²/(2(n1i + n2i)) (vtype "LS").
-- "RR": log risk ratio from ai/n1i vs ci/n2i. A study with a zero cell (no events or only events
-  in an arm) gets 1/2 added to all four cells (to = "only0"); a study with no events in either
-  arm is kept with that correction, as metafor's default drop00 = FALSE does, unless
-  `drop00=True`, which excludes it with a reason.
+- "RR": log risk ratio from ai/n1i vs ci/n2i (or the four cells ai, bi, ci, di, with
+  n1i = ai + bi and n2i = ci + di, as escalc takes either). A study with a zero cell (no
+  events or only events in an arm) gets 1/2 added to all four cells (to = "only0"); a study
+  with no events in either arm is kept with that correction, as metafor's default
+  drop00 = FALSE does, unless `drop00=True`, which excludes it with a reason.
 - "MC": raw mean change m1i - m2i with m1i the post and m2i the pre mean;
   vi = (sd1i² + sd2i² - 2 ri sd1i sd2i) / ni.
 - "SMCR": standardised mean change with raw-score standardisation (Becker 1988):
   g = c(ni - 1) (m1i - m2i) / sd1i, vi = 2(1 - ri)/ni + g²/(2 ni). As in metafor, sd1i is the
   standardiser and should be the pre-treatment SD (escalc's help: "usually the pre-test standard
   deviation"); sd2i is not used.
-- "PR": raw proportion xi/ni, vi = p(1 - p)/ni; "PLO": logit, vi = 1/xi + 1/(ni - xi). For both,
-  a study with 0 or ni events gets 1/2 added to events and non-events (metafor applies
-  to = "only0" to "PR" as well as "PLO").
+- "PR": raw proportion xi/ni (or xi and non-events mi, ni = xi + mi), vi = p(1 - p)/ni;
+  "PLO": logit, vi = 1/xi + 1/(ni - xi). For both, a study with 0 or ni events gets 1/2
+  added to events and non-events (metafor applies to = "only0" to "PR" as well as "PLO").
 
 The pre-post correlation ri is an assumption (it is almost never reported), so it is a required
 argument for "MC" and "SMCR"; `spinereg.analytics.meta.sensitivity.sensitivity_over_correlation`
@@ -100,6 +101,31 @@ class EffectSizes:
         return tuple(label for label, keep in zip(self.labels, self.included, strict=True) if keep)
 
 
+def _total(
+    name: str,
+    total: ArrayLike | None,
+    events: ArrayLike | None,
+    other_name: str,
+    others: ArrayLike | None,
+) -> ArrayLike | None:
+    """An arm's size from its events and non-events (escalc: n1i = ai + bi), or as given; both
+    given must agree."""
+    if others is None or events is None:
+        return total
+    derived: NDArray[np.float64] = np.add(
+        np.asarray(events, dtype=float), np.asarray(others, dtype=float)
+    )
+    if total is not None:
+        given = np.asarray(total, dtype=float)
+        if given.shape != derived.shape or not np.allclose(given, derived, equal_nan=True):
+            raise RuleViolation(
+                field=name,
+                rule="consistent_counts",
+                message=f"{name} differs from events + {other_name}; give one or the other",
+            )
+    return derived
+
+
 def hedges_correction(degrees_of_freedom: NDArray[np.float64]) -> NDArray[np.float64]:
     """Exact small-sample bias correction c(m) = Γ(m/2) / (√(m/2) Γ((m-1)/2)).
 
@@ -122,8 +148,11 @@ def effect_size(
     n1i: ArrayLike | None = None,
     n2i: ArrayLike | None = None,
     ai: ArrayLike | None = None,
+    bi: ArrayLike | None = None,
     ci: ArrayLike | None = None,
+    di: ArrayLike | None = None,
     xi: ArrayLike | None = None,
+    mi: ArrayLike | None = None,
     ni: ArrayLike | None = None,
     ri: ArrayLike | None = None,
     labels: Sequence[str] | None = None,
@@ -132,9 +161,11 @@ def effect_size(
     """Effect sizes yi and sampling variances vi for `measure`, as metafor's `escalc()`.
 
     Arguments keep metafor's names (see the module docstring for which measure needs which).
-    A scalar `ri` applies to every study. Missing values (None/NaN inside an array) exclude the
-    row with a reason; impossible values (negative SD, events above n, |ri| > 1) raise
-    `RuleViolation`, as escalc stops on them.
+    As in escalc, a 2x2 table may be given as cells (ai, bi, ci, di) or as events and arm
+    sizes (ai, n1i, ci, n2i), and a proportion as events and non-events (xi, mi) or events
+    and size (xi, ni). A scalar `ri` applies to every study. Missing values (None/NaN inside an
+    array) exclude the row with a reason; impossible values (negative SD, events above n,
+    |ri| > 1) raise `RuleViolation`, as escalc stops on them.
     """
     if measure not in MEASURES:
         raise RuleViolation(
@@ -142,6 +173,11 @@ def effect_size(
             rule="known_measure",
             message=f"{measure!r} is not one of {', '.join(MEASURES)}",
         )
+    if measure == "RR":
+        n1i = _total("n1i", n1i, ai, "bi", bi)
+        n2i = _total("n2i", n2i, ci, "di", di)
+    elif measure in ("PR", "PLO"):
+        ni = _total("ni", ni, xi, "mi", mi)
     given = {
         "m1i": m1i,
         "m2i": m2i,
