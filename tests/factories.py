@@ -3,6 +3,7 @@
 from datetime import UTC, date, datetime
 
 import factory
+import faker
 
 from spinereg.registry.accounts.models import Clinic, Membership, User
 from spinereg.registry.consent.models import ConsentDocument, ConsentSignature
@@ -64,13 +65,18 @@ class PatientFactory(factory.django.DjangoModelFactory):
     )
 
 
+_FAKE = faker.Faker()
+
+
 class PatientIdentityFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = PatientIdentity
 
     patient = factory.SubFactory(PatientFactory, identity=None)
     given_name = factory.Faker("first_name")
-    family_name = factory.Faker("last_name")
+    # A realistic name made unique: tests that assert a patient's name is *absent* from a page
+    # must not be fooled by a staff user called Richardson when the patient is Richards.
+    family_name = factory.Sequence(lambda n: f"{_FAKE.last_name()}-Pt{n:05d}")
     birth_date = factory.LazyAttribute(lambda i: date(i.patient.birth_year, 6, 15))
     mrn = factory.Sequence(lambda n: f"MRN{n:06d}")
     email = factory.Faker("email")
