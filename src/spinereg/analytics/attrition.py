@@ -24,7 +24,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from spinereg.analytics.exceptions import EmptyGroupError, MissingColumnError
+from spinereg.analytics.exceptions import EmptyGroupError
+from spinereg.analytics.frames import require_columns
 from spinereg.analytics.response_rates import wilson_interval
 
 COMPLETION_COLUMNS = (
@@ -41,19 +42,13 @@ COMPLETION_COLUMNS = (
 )
 
 
-def _require(frame: pd.DataFrame, columns: Sequence[str]) -> None:
-    for column in columns:
-        if column not in frame.columns:
-            raise MissingColumnError(column, available=[str(name) for name in frame.columns])
-
-
 def completion_by_visit(
     followup: pd.DataFrame, by: Sequence[str] = (), conf_level: float = 0.95
 ) -> pd.DataFrame:
     """Per visit (in schedule order) and group of `by`: counts by status, `expected`
     (completed + missed), `share` completed and its Wilson limits (NaN when none expected)."""
     keys = list(by)
-    _require(followup, ["visit", "target_day", "status", *keys])
+    require_columns(followup, ["visit", "target_day", "status", *keys])
     if followup.empty:
         raise EmptyGroupError("no scheduled visits to count")
     target = followup.groupby("visit", observed=True)["target_day"].median()
@@ -91,8 +86,8 @@ def followed_vs_lost(
     of the characteristic (`test`, `statistic`, `df`, `p`) on its first row.
     Rows with the characteristic missing are left out of that row's figures (`n_followed`,
     `n_lost` say how many remain)."""
-    _require(episodes, ["episode", *continuous, *categorical])
-    _require(followup, ["episode", "visit", "status"])
+    require_columns(episodes, ["episode", *continuous, *categorical])
+    require_columns(followup, ["episode", "visit", "status"])
     at_visit = followup.loc[
         (followup["visit"] == visit) & followup["status"].isin(["completed", "missed"]),
         ["episode", "status"],

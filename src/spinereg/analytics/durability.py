@@ -22,7 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from spinereg.analytics.exceptions import EmptyGroupError, MissingColumnError
+from spinereg.analytics.exceptions import EmptyGroupError
+from spinereg.analytics.frames import in_window, require_columns
 from spinereg.analytics.survival import KaplanMeierFit, kaplan_meier
 from spinereg.core.responders import evaluate_frame, resolve_definition
 
@@ -30,19 +31,13 @@ SURGERY = "surgery"
 ENDPOINTS = ("repeat_procedure", "surgery", "loss_of_response")
 
 
-def _require(frame: pd.DataFrame, columns: Sequence[str]) -> None:
-    for column in columns:
-        if column not in frame.columns:
-            raise MissingColumnError(column, available=[str(name) for name in frame.columns])
-
-
 def time_to_reintervention(
     episodes: pd.DataFrame, reinterventions: pd.DataFrame, *, surgery: bool
 ) -> pd.DataFrame:
     """`episode`, `time` (days), `event` (1/0) for the first surgery (`surgery=True`) or the
     first repeat procedure other than surgery, with the other episode columns kept."""
-    _require(episodes, ["episode", "followup_days"])
-    _require(reinterventions, ["episode", "kind", "day"])
+    require_columns(episodes, ["episode", "followup_days"])
+    require_columns(reinterventions, ["episode", "kind", "day"])
     chosen = reinterventions["kind"] == SURGERY
     events = reinterventions.loc[chosen if surgery else ~chosen]
     first = events.loc[events["day"].notna()].groupby("episode")["day"].min()
@@ -64,17 +59,17 @@ def time_to_loss_of_response(
     """`episode`, `time`, `event`, `response_day` for the episodes that responded by
     `definition` at some follow-up visit (module docstring)."""
     rule = resolve_definition(definition)
-    _require(episodes, ["episode"])
-    _require(
+    require_columns(episodes, ["episode"])
+    require_columns(
         outcomes,
         ["episode", "timepoint", "out_of_window", "instrument", "score", "value", "baseline_value"],
     )
-    _require(outcomes, ["days_from_index"])
-    _require(reinterventions, ["episode", "day", "at_index_level"])
+    require_columns(outcomes, ["days_from_index"])
+    require_columns(reinterventions, ["episode", "day", "at_index_level"])
     rows = outcomes.loc[
         (outcomes["instrument"] == rule.instrument_id)
         & (outcomes["score"] == rule.score)
-        & ~outcomes["out_of_window"].fillna(False).astype(bool)
+        & in_window(outcomes)
         & ~outcomes["timepoint"].isin(["baseline", ""])
     ]
     met = evaluate_frame(
@@ -129,7 +124,7 @@ def curves_by_group(
 ) -> list[GroupCurve]:
     """Kaplan–Meier curve (log-log limits) of `time`/`event` for each value of `group` with at
     least `min_size` rows, in order of decreasing size."""
-    _require(data, ["time", "event", group])
+    require_columns(data, ["time", "event", group])
     if data.empty:
         raise EmptyGroupError("no episodes to draw curves for")
     curves = []

@@ -22,7 +22,8 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import special
 
-from spinereg.analytics.exceptions import EmptyGroupError, MissingColumnError
+from spinereg.analytics.exceptions import EmptyGroupError
+from spinereg.analytics.frames import in_window, require_columns
 from spinereg.core.errors import RuleViolation
 from spinereg.core.responders import (
     composites,
@@ -62,12 +63,6 @@ def wilson_interval(
     lower[empty] = np.nan
     upper[empty] = np.nan
     return lower, upper
-
-
-def _require(frame: pd.DataFrame, columns: Sequence[str]) -> None:
-    for column in columns:
-        if column not in frame.columns:
-            raise MissingColumnError(column, available=[str(name) for name in frame.columns])
 
 
 def _summarise(flags: pd.DataFrame, keys: list[str], conf_level: float) -> pd.DataFrame:
@@ -112,7 +107,7 @@ def response_rates(
     on or before the visit's day makes the composite False).
     """
     keys = list(by)
-    _require(
+    require_columns(
         outcomes,
         [
             "episode",
@@ -136,9 +131,7 @@ def response_rates(
             message=f"{unknown} are not responder definitions; known: {', '.join(shipped)}",
         )
     follow_up = outcomes.loc[
-        ~outcomes["out_of_window"].fillna(False).astype(bool)
-        & (outcomes["timepoint"] != "baseline")
-        & (outcomes["timepoint"] != "")
+        in_window(outcomes) & (outcomes["timepoint"] != "baseline") & (outcomes["timepoint"] != "")
     ]
     if follow_up.empty:
         raise EmptyGroupError("no follow-up answers in a visit window to evaluate")
@@ -186,7 +179,7 @@ def _composite_flags(
             rule="required_for_composite",
             message="composite_disc needs the reinterventions table",
         )
-    _require(reinterventions, ["episode", "day", "at_index_level"])
+    require_columns(reinterventions, ["episode", "day", "at_index_level"])
     index = ["episode", "timepoint"]
 
     def scores(instrument: str) -> pd.DataFrame:

@@ -21,7 +21,8 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
-from spinereg.analytics.exceptions import EmptyGroupError, MissingColumnError
+from spinereg.analytics.exceptions import EmptyGroupError
+from spinereg.analytics.frames import require_columns
 from spinereg.analytics.membership import is_member
 from spinereg.core.errors import RuleViolation
 
@@ -92,15 +93,10 @@ def adverse_event_rates(
     related (the `related` column).
     """
     group_keys = list(by)
-    for column in ["episode", *group_keys]:
-        if column not in episodes.columns:
-            raise MissingColumnError(column, available=[str(name) for name in episodes.columns])
-    needed = ["episode", category, "serious", *(["related"] if related_only else [])]
-    for column in needed:
-        if column not in adverse_events.columns:
-            raise MissingColumnError(
-                column, available=[str(name) for name in adverse_events.columns]
-            )
+    require_columns(episodes, ["episode", *group_keys])
+    require_columns(
+        adverse_events, ["episode", category, "serious", *(["related"] if related_only else [])]
+    )
     if episodes.empty:
         raise EmptyGroupError("no procedures to count adverse events against")
     events = adverse_events.loc[is_member(adverse_events["episode"], episodes["episode"])]

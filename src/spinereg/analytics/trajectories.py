@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from spinereg.analytics.exceptions import EmptyGroupError, MissingColumnError
+from spinereg.analytics.exceptions import EmptyGroupError
+from spinereg.analytics.frames import in_window, require_columns
 
 TRAJECTORY_COLUMNS = ("timepoint", "day", "n", "mean", "sd", "se", "lower", "upper", "note")
 
@@ -33,13 +34,11 @@ def mean_trajectories(
     """
     keys = list(by)
     needed = ["timepoint", "out_of_window", "instrument", "score", "value", "days_from_index"]
-    for column in [*needed, *keys]:
-        if column not in outcomes.columns:
-            raise MissingColumnError(column, available=[str(name) for name in outcomes.columns])
+    require_columns(outcomes, [*needed, *keys])
     rows = outcomes.loc[
         (outcomes["instrument"] == instrument)
         & (outcomes["score"] == score)
-        & ~outcomes["out_of_window"].fillna(False).astype(bool)
+        & in_window(outcomes)
         & (outcomes["timepoint"] != "")
         & outcomes["value"].notna()
     ]

@@ -9,7 +9,6 @@ from pathlib import Path
 import click
 
 from spinereg.cli.main import clean_errors, setup_django
-from spinereg.cli.report import filter_clinics
 
 
 @click.group("export")
@@ -48,7 +47,7 @@ def analysis(
 ) -> None:
     """Write the analysis dataset: outcomes (long), episodes, adverse events,
     reinterventions and follow-up, with pseudonyms, capped ages and days from index only."""
-    from spinereg.interop.analysis_dataset import write_analysis_dataset
+    from spinereg.interop.analysis_dataset import filter_clinics, write_analysis_dataset
 
     started = time.perf_counter()
     if from_synthetic is not None:

@@ -2,25 +2,12 @@
 whole network, from the database or from an analysis dataset on disk, with a progress bar."""
 
 import time
-from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 import click
 from tqdm import tqdm
 
 from spinereg.cli.main import clean_errors, setup_django
-
-
-def filter_clinics(dataset: Any, clinics: tuple[str, ...]) -> Any:
-    """The dataset restricted to episodes of these clinic codes."""
-    frames = {}
-    for table, frame in dataset.frames().items():
-        if "clinic" not in frame.columns:
-            frames[table] = frame
-            continue
-        frames[table] = frame.loc[frame["clinic"].isin(clinics)].reset_index(drop=True)
-    return replace(dataset, **frames, metadata={**dataset.metadata, "clinics": sorted(clinics)})
 
 
 @click.command("report")
@@ -70,20 +57,23 @@ def report(
     A section whose data are unusable shows why; the rest of the report is written."""
     from spinereg.analytics.meta import read_literature
     from spinereg.analytics.report import SECTIONS, build_report, render_html, render_pdf
-    from spinereg.interop.analysis_dataset import problems, read_analysis_dataset
+    from spinereg.interop.analysis_dataset import (
+        filter_clinics,
+        problems,
+        read_analysis_dataset,
+    )
 
     started = time.perf_counter()
     with_evidence = dataset is None or literature is not None
     steps = 1 + len(SECTIONS) + int(with_evidence) + 1 + (1 if pdf_path else 0)
     with tqdm(total=steps, unit="step", desc="report") as bar:
         bar.set_postfix_str("reading data")
-        if dataset is None:
-            setup_django()
         if dataset is not None:
             data = read_analysis_dataset(dataset)
             if clinics:
                 data = filter_clinics(data, clinics)
         else:
+            setup_django()
             from spinereg.registry.exports import analysis_dataset_for_clinics
 
             data = analysis_dataset_for_clinics(list(clinics) or None)

@@ -21,8 +21,8 @@ Tables (one Parquet file each, `<table>.parquet`, plus `dataset.json`):
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -200,6 +200,18 @@ class AnalysisDataset:
     @property
     def is_synthetic(self) -> bool:
         return bool(self.metadata.get("synthetic", False))
+
+
+def filter_clinics(dataset: AnalysisDataset, clinics: Iterable[str]) -> AnalysisDataset:
+    """The dataset restricted to episodes of these clinic codes."""
+    codes = sorted(clinics)
+    frames = {
+        table: frame.loc[frame["clinic"].isin(codes)].reset_index(drop=True)
+        if "clinic" in frame.columns
+        else frame
+        for table, frame in dataset.frames().items()
+    }
+    return replace(dataset, **frames, metadata={**dataset.metadata, "clinics": codes})
 
 
 def empty_frame(table: str) -> pd.DataFrame:

@@ -18,6 +18,7 @@ from numpy.typing import ArrayLike
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
+from spinereg.analytics.frames import in_window
 from spinereg.core.errors import RuleViolation
 
 # instrument -> (outcome group, factor to the 0-100 scale, responder improvement on 0-100).
@@ -124,7 +125,7 @@ def registry_outcomes(outcomes: pd.DataFrame, label: str) -> list[RegistryOutcom
     scored = outcomes.loc[
         (outcomes["treatment"] == "bmac")
         & (outcomes["score"] == "value")
-        & ~outcomes["out_of_window"].fillna(False).astype(bool)
+        & in_window(outcomes)
         & outcomes["instrument"].isin(list(REGISTRY_INSTRUMENTS))
         & outcomes["timepoint"].isin(list(REGISTRY_TIMEPOINTS))
         & outcomes["value"].notna()

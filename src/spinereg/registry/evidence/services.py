@@ -61,8 +61,7 @@ def literature_load(
     ...`); nothing is saved. Returns counts: created, updated, unchanged.
     """
     _require_writer(actor)
-    if not reason.strip():
-        raise ValidationError({"reason": ValidationError("a reason is required", "required")})
+    _require_reason(reason)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / Path(file_name).name
         path.write_text(csv_text, encoding="utf-8")

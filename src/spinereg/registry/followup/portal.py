@@ -14,8 +14,6 @@ from django.db import IntegrityError, transaction
 
 from spinereg.core import instruments
 from spinereg.core.errors import RuleViolation
-from spinereg.core.schedule import default_schedule
-from spinereg.registry.audit.services import record_update
 from spinereg.registry.followup.links import clinic_zone
 from spinereg.registry.followup.models import LinkAnswer, ScheduleItem
 from spinereg.registry.outcomes.models import QuestionnaireResponse, ResponseMode, ResponseStatus
@@ -98,23 +96,6 @@ def link_trajectory(item: ScheduleItem) -> list[ScorePoint]:
     return points
 
 
-def schedule_item_complete_if_done(item: ScheduleItem, completed_at: datetime) -> bool:
-    """Mark the visit completed when each instrument it asks for has a complete response
-    (the rule outcomes.services applies to staff entry). Returns whether it is completed."""
-    if item.completed_at is not None:
-        return True
-    outstanding = set(item.instruments) - set(
-        QuestionnaireResponse.objects.filter(
-            schedule_item=item, status=ResponseStatus.COMPLETE
-        ).values_list("instrument_id", flat=True)
-    )
-    if outstanding:
-        return False
-    item.completed_at = completed_at
-    item.save(update_fields=["completed_at"])
-    return True
-
-
 def _check_answers(instrument_id: str, answers: dict[str, Any]) -> instruments.Score:
     try:
         return instruments.score(instrument_id, answers)
@@ -122,61 +103,6 @@ def _check_answers(instrument_id: str, answers: dict[str, Any]) -> instruments.S
         raise ValidationError(
             {f"answers.{error.field}": ValidationError(error.message, code=error.rule)}
         ) from None
-
-
-def _create(
-    item: ScheduleItem, instrument_id: str, answers: dict[str, Any], status: str, at: datetime
-) -> QuestionnaireResponse:
-    """Create the response in the visit of the clinic's schedule. outcomes.response_create
-    places a response by the default schedule's windows; when the clinic's schedule would
-    place it differently, it is created without an episode and placed here instead."""
-    episode = item.episode
-    assert episode.index_date is not None  # an item exists only for an episode with a date
-    day = at.date()
-    days_from_index = (day - episode.index_date).days
-    in_window = item.window_start <= day <= item.window_end
-    default_visit = default_schedule().visit_for_day(days_from_index)
-    default_item = (
-        ScheduleItem.objects.filter(episode=episode, visit=default_visit.code)
-        .values_list("pk", flat=True)
-        .first()
-        if default_visit is not None
-        else None
-    )
-    if default_item == (item.pk if in_window else None):
-        return response_create(
-            patient=episode.patient,
-            episode=episode,
-            instrument_id=instrument_id,
-            answers=answers,
-            completed_at=at,
-            mode=ResponseMode.WEB,
-            actor=None,
-            status=status,
-            reason=CONTINUED_REASON,
-        )
-    response = response_create(
-        patient=episode.patient,
-        instrument_id=instrument_id,
-        answers=answers,
-        completed_at=at,
-        mode=ResponseMode.WEB,
-        actor=None,
-        status=status,
-        reason=CONTINUED_REASON,
-    )
-    return record_update(
-        response,
-        changes={
-            "episode": episode,
-            "schedule_item": item if in_window else None,
-            "timepoint": item.visit if in_window else "",
-            "days_from_index": days_from_index,
-            "out_of_window": not in_window,
-        },
-        actor=None,
-        reason=f"visit placed by the clinic's schedule ({item.schedule_version})",
-    )
 
 
 def link_answer_save(
@@ -223,13 +149,23 @@ def link_answer_save(
                         reason=CONTINUED_REASON,
                     )
                 else:
-                    response = _create(item, instrument_id, answers, status, at)
+                    # Placed in the visit whose planned window holds the day: this item, or
+                    # none (out of window) in the grace after it, since a link is never valid
+                    # into the next window. Completing the visit is response_create's too.
+                    response = response_create(
+                        patient=item.episode.patient,
+                        episode=item.episode,
+                        instrument_id=instrument_id,
+                        answers=answers,
+                        completed_at=at,
+                        mode=ResponseMode.WEB,
+                        actor=None,
+                        status=status,
+                        reason=CONTINUED_REASON,
+                    )
                     LinkAnswer.objects.create(
                         schedule_item=item, instrument_id=instrument_id, response=response
                     )
-                if status == ResponseStatus.COMPLETE:
-                    item.refresh_from_db(fields=["completed_at"])
-                    schedule_item_complete_if_done(item, at)
                 return LinkAnswerResult(response, already_complete=False)
         except IntegrityError:
             # Another submit of the same form won the race and committed first; the loop

@@ -67,10 +67,13 @@ def with_status(items: QuerySet[ScheduleItem], today: date) -> QuerySet[Schedule
     )
 
 
-def _next_window_start() -> Subquery:
+def next_window_start_subquery(item: str = "") -> Subquery:
+    """The start of the episode's next window (links.next_window_start as a subquery), for
+    the schedule item at `item` ("" for the query's own rows, "schedule_item__" from an
+    outbox row)."""
     return Subquery(
         ScheduleItem.objects.filter(
-            episode_id=OuterRef("episode_id"), window_start__gt=OuterRef("window_end")
+            episode_id=OuterRef(f"{item}episode_id"), window_start__gt=OuterRef(f"{item}window_end")
         )
         .order_by("window_start")
         .values("window_start")[:1]
@@ -119,7 +122,7 @@ def worklist_items(
     return (
         items.select_related("episode__patient__identity", "episode__patient__contact_preference")
         .annotate(
-            next_window_start=_next_window_start(),
+            next_window_start=next_window_start_subquery(),
             last_sent_at=Subquery(sent.values("sent_at")[:1]),
             last_sent_kind=Subquery(sent.values("kind")[:1]),
             last_channel=Subquery(sent.values("channel")[:1]),

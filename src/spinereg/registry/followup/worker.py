@@ -29,7 +29,7 @@ from typing import Any, NamedTuple
 from django.conf import settings
 from django.core.mail import get_connection
 from django.db import connection, connections, transaction
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import Exists, OuterRef
 from django.db.models.functions import Mod
 from django.utils import timezone
 
@@ -49,6 +49,7 @@ from spinereg.registry.followup.models import (
     NotificationStatus,
     ScheduleItem,
 )
+from spinereg.registry.followup.selectors import next_window_start_subquery
 from spinereg.registry.followup.services import REMINDER_DAYS
 from spinereg.registry.followup.sms import BaseSmsBackend, sms_backend
 
@@ -188,17 +189,6 @@ def invitations_plan(*, now: datetime) -> int:
     return planned
 
 
-def _next_window_start() -> Subquery:
-    return Subquery(
-        ScheduleItem.objects.filter(
-            episode_id=OuterRef("schedule_item__episode_id"),
-            window_start__gt=OuterRef("schedule_item__window_end"),
-        )
-        .order_by("window_start")
-        .values("window_start")[:1]
-    )
-
-
 class DueRow(NamedTuple):
     """What sending one outbox row needs, read for a whole batch in one query."""
 
@@ -235,7 +225,7 @@ def _due_rows(
     rows = (
         due.exclude(pk__in=passed_over)
         .order_by("send_after", "pk")
-        .annotate(next_window_start=_next_window_start())
+        .annotate(next_window_start=next_window_start_subquery("schedule_item__"))
         .values_list(
             "pk",
             "kind",

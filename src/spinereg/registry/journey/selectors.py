@@ -77,6 +77,32 @@ def candidacy_overview(user: Any, patient_id: int) -> tuple[Patient, list[Prescr
     return patient, prescreens
 
 
+def booking_for_link(booking_id: int) -> Booking | None:
+    """The booking a verified signed link names (the link is the patient's authority)."""
+    return (
+        Booking.objects.select_related("clinic", "patient__identity", "physician")
+        .filter(pk=booking_id)
+        .first()
+    )
+
+
+def booking_lineage(booking: Booking) -> list[int]:
+    """This booking and those it replaced when rescheduled: one consultation request."""
+    ids = [booking.pk]
+    frontier = [booking.pk]
+    while frontier:
+        frontier = list(
+            Booking.objects.filter(replaced_by_id__in=frontier).values_list("pk", flat=True)
+        )
+        ids.extend(frontier)
+    return ids
+
+
+def prescreen_of_booking(booking: Booking) -> Prescreen | None:
+    """The pre-screen answered for this consultation request, whichever booking of it."""
+    return Prescreen.objects.filter(booking_id__in=booking_lineage(booking)).first()
+
+
 def latest_prescreen_of(patient: Patient) -> Prescreen | None:
     return Prescreen.objects.filter(patient=patient).first()
 

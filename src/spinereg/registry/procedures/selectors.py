@@ -39,7 +39,7 @@ from spinereg.registry.procedures.models import (
     QcEvaluation,
     SafetyEvent,
 )
-from spinereg.registry.procedures.services.qc import pending_deviations
+from spinereg.registry.procedures.services.qc import latest_qc, pending_deviations
 
 NO_PROTOCOL = "none"
 
@@ -123,7 +123,8 @@ class ProcedureState:
         return related_or_none(self.episode, "procedure_day")
 
 
-def _next_step(episode: Episode) -> str:
+def next_step(episode: Episode) -> str:
+    """The day's next step to record; "done" once the note is signed."""
     if related_or_none(episode, "harvest") is None:
         return "harvest"
     if related_or_none(episode, "processing") is None:
@@ -132,7 +133,7 @@ def _next_step(episode: Episode) -> str:
         return "label"
     if not episode.injections.all():
         return "injection"
-    if related_or_none(episode, "procedure_signature") is None and episode.signed_at is None:
+    if episode.signed_at is None and related_or_none(episode, "procedure_signature") is None:
         return "signature"
     return "done"
 
@@ -156,7 +157,7 @@ def procedure_state(episode: Episode, *, now: datetime) -> ProcedureState:
     timezone_name = episode.clinic.timezone
     harvest = related_or_none(episode, "harvest")
     local = clinic_local_date(harvest.harvested_at if harvest else now, timezone_name)
-    qc = episode.qc_evaluations.order_by("-evaluated_at", "-pk").first()
+    qc = latest_qc(episode)
     pending = pending_deviations(episode, qc.deviations) if qc is not None else []
     checklist = same_procedure_checklist(
         same_procedure_facts(episode, record, checked_codes=_checked_codes(episode))
@@ -183,7 +184,7 @@ def procedure_state(episode: Episode, *, now: datetime) -> ProcedureState:
             record_fingerprint(episode) == signature.record_sha256 if signature else None
         ),
         product_expired=(None if product is None or product.used_at else now >= product.expires_at),
-        next_step=_next_step(episode),
+        next_step=next_step(episode),
     )
 
 

@@ -21,7 +21,7 @@ from spinereg.registry.journey.selectors import (
     clinics_taking_bookings,
     prescreens_visible_to,
 )
-from spinereg.registry.journey.slots import slots_for
+from spinereg.registry.journey.slots import parse_slot_key, slots_for
 from spinereg.web.api.lookups import acting_user, patient_or_404
 
 router = Router(tags=["journey"])
@@ -148,8 +148,6 @@ def slots(request: HttpRequest, code: str, start: date | None = None, days: int 
 @router.post("/clinics/{code}/bookings", response={201: BookingOut}, auth=None)
 def booking_create(request: HttpRequest, code: str, payload: BookingIn) -> Status[Any]:
     """Request a consultation; the confirmation with the manage link goes by e-mail."""
-    from spinereg.registry.journey.slots import parse_slot_key
-
     clinic = get_object_or_404(clinics_taking_bookings(), code=code)
     parsed = parse_slot_key(payload.slot)
     if parsed is None:

@@ -237,9 +237,9 @@ def day_context(
                 "side": dose.side,
                 "volume_ml": dose.volume_ml,
                 "minutes": dose.minutes_after_harvest,
-                "tnc_millions": (dose.doses["tnc"] or 0) / 1e6
-                if dose.doses["tnc"] is not None
-                else None,
+                "tnc_millions": (
+                    dose.doses["tnc"] / 1e6 if dose.doses["tnc"] is not None else None
+                ),
                 "cfu_f": dose.doses["cfu_f"],
                 "cd34_millions": (
                     dose.doses["cd34"] / 1e6 if dose.doses["cd34"] is not None else None

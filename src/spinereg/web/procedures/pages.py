@@ -29,6 +29,7 @@ from spinereg.registry.procedures.models import ProcessingProtocol
 from spinereg.registry.procedures.selectors import (
     NO_PROTOCOL,
     bmac_episodes_visible_to,
+    next_step,
     protocols_visible_to,
     report_clinics_visible_to,
     safety_events_visible_to,
@@ -55,32 +56,22 @@ def _local(harvest: Any, timezone_name: str) -> datetime | None:
     return timezone.localtime(harvest.harvested_at, zoneinfo.ZoneInfo(timezone_name))
 
 
-def _step_of(episode: Any) -> str:
-    if related_or_none(episode, "harvest") is None:
-        return "harvest"
-    if related_or_none(episode, "processing") is None:
-        return "processing"
-    if related_or_none(episode, "product") is None:
-        return "label"
-    if not episode.injections.all():
-        return "injection"
-    return "done" if episode.signed_at else "signature"
-
-
 @login_required
 @require_GET
 @never_cache
 def index(request: HttpRequest) -> HttpResponse:
     episodes = (
         bmac_episodes_visible_to(request.user)
-        .select_related("patient__identity", "clinic", "harvest", "processing", "product")
+        .select_related(
+            "patient__identity", "clinic", "harvest", "processing", "product", "procedure_signature"
+        )
         .prefetch_related(Prefetch("injections", queryset=Injection.objects.only("pk", "episode")))
         .order_by("-created_at", "-pk")[:WORKLIST_SIZE]
     )
     rows = [
         {
             "episode": e,
-            "step": STEP_LABELS[_step_of(e)],
+            "step": STEP_LABELS[next_step(e)],
             "harvested_local": _local(related_or_none(e, "harvest"), e.clinic.timezone),
         }
         for e in episodes

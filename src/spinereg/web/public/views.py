@@ -2,7 +2,9 @@
 Pages reached by a signed link show nothing about anyone unless the link verifies; a forged or
 expired link gets one plain page, the same for every failure."""
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from functools import wraps
 from itertools import groupby
 from typing import Any
 
@@ -31,7 +33,11 @@ from spinereg.registry.journey import services
 from spinereg.registry.journey.links import booking_id_from_token
 from spinereg.registry.journey.mail import booking_ics, manage_url
 from spinereg.registry.journey.models import Booking, BookingStatus, Decision, Prescreen
-from spinereg.registry.journey.selectors import clinics_taking_bookings
+from spinereg.registry.journey.selectors import (
+    booking_for_link,
+    clinics_taking_bookings,
+    prescreen_of_booking,
+)
 from spinereg.registry.journey.slots import Slot, clinic_zone, parse_slot_key, slots_for
 from spinereg.web.public.prescreen_form import SECTIONS, YES_NO, parse_answers
 from spinereg.web.questionnaires import form_items, parse_numeric_answers
@@ -85,36 +91,28 @@ def _language() -> str:
     return (translation.get_language() or "en")[:2]
 
 
-def _booking_from(token: str) -> Booking | None:
-    try:
-        booking_id = booking_id_from_token(token)
-    except signing.BadSignature:  # SignatureExpired is a BadSignature too
-        return None
-    return (
-        Booking.objects.select_related("clinic", "patient__identity", "physician")
-        .filter(pk=booking_id)
-        .first()
-    )
-
-
 def _invalid_link(request: HttpRequest) -> HttpResponse:
     return render(request, "public/link_invalid.html", status=404)
 
 
-def _lineage(booking: Booking) -> list[int]:
-    """This booking and those it replaced when rescheduled: one consultation request."""
-    ids = [booking.pk]
-    frontier = [booking.pk]
-    while frontier:
-        frontier = list(
-            Booking.objects.filter(replaced_by_id__in=frontier).values_list("pk", flat=True)
-        )
-        ids.extend(frontier)
-    return ids
+def _signed_booking(
+    view: Callable[[HttpRequest, str, Booking], HttpResponse],
+) -> Callable[[HttpRequest, str], HttpResponse]:
+    """Give the view the booking its signed link names; a forged, expired or dangling link
+    gets the one plain page instead."""
 
+    @wraps(view)
+    def with_booking(request: HttpRequest, token: str) -> HttpResponse:
+        try:
+            booking_id = booking_id_from_token(token)
+        except signing.BadSignature:  # SignatureExpired is a BadSignature too
+            return _invalid_link(request)
+        found = booking_for_link(booking_id)
+        if found is None:
+            return _invalid_link(request)
+        return view(request, token, found)
 
-def _prescreen_of(booking: Booking) -> Prescreen | None:
-    return Prescreen.objects.filter(booking_id__in=_lineage(booking)).first()
+    return with_booking
 
 
 def _page(
@@ -256,11 +254,9 @@ def _date_or_none(raw: str) -> date | None:
 
 @never_cache
 @require_GET
-def booking(request: HttpRequest, token: str) -> HttpResponse:
-    found = _booking_from(token)
-    if found is None:
-        return _invalid_link(request)
-    prescreen = _prescreen_of(found)
+@_signed_booking
+def booking(request: HttpRequest, token: str, found: Booking) -> HttpResponse:
+    prescreen = prescreen_of_booking(found)
     decision = prescreen.decisions.first() if prescreen else None
     return _page(
         request,
@@ -280,10 +276,8 @@ def booking(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @require_POST
-def booking_cancel(request: HttpRequest, token: str) -> HttpResponse:
-    found = _booking_from(token)
-    if found is None:
-        return _invalid_link(request)
+@_signed_booking
+def booking_cancel(request: HttpRequest, token: str, found: Booking) -> HttpResponse:
     try:
         services.booking_cancel(found, actor=None, base_url=_base_url(request))
     except ValidationError as error:
@@ -298,10 +292,8 @@ def booking_cancel(request: HttpRequest, token: str) -> HttpResponse:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
-def booking_reschedule(request: HttpRequest, token: str) -> HttpResponse:
-    found = _booking_from(token)
-    if found is None:
-        return _invalid_link(request)
+@_signed_booking
+def booking_reschedule(request: HttpRequest, token: str, found: Booking) -> HttpResponse:
     now = timezone.now()
     errors: dict[str, str] = {}
     if request.method == "POST":
@@ -328,10 +320,8 @@ def booking_reschedule(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @require_GET
-def booking_calendar(request: HttpRequest, token: str) -> HttpResponse:
-    found = _booking_from(token)
-    if found is None:
-        return _invalid_link(request)
+@_signed_booking
+def booking_calendar(request: HttpRequest, token: str, found: Booking) -> HttpResponse:
     with translation.override(found.language):
         text = booking_ics(
             found,
@@ -370,48 +360,48 @@ def _sections(posted: dict[str, str], errors: dict[str, str]) -> list[dict[str, 
     return shown
 
 
-def _instrument_fields(
-    clinic: Clinic,
-    instrument_id: str,
-    posted: dict[str, str] | None = None,
-    errors: dict[str, str] | None = None,
-) -> Any:
-    """The instrument's items for the patient, or None when its wording is licensed and the
-    clinic has not loaded it (patients never see staff labels such as "Statement 3")."""
+def _patient_questionnaire(clinic: Clinic, instrument_id: str) -> dict[str, Any] | None:
+    """The instrument for the patient, or None when its wording is licensed and the clinic has
+    not loaded it (patients never see staff labels such as "Statement 3")."""
     questionnaire = questionnaire_for(clinic.pk, instrument_id, _language())
     urls = {extension.get("url") for extension in questionnaire.get("extension", [])}
-    required = any(
-        extension.get("url", "").endswith("licensed-text-required")
-        and extension.get("valueBoolean")
-        for extension in questionnaire.get("extension", [])
-    )
-    if required and LICENSED_TEXT_LOADED_URL not in urls:
+    if (
+        instruments.load_instrument(instrument_id).licensed_text_required
+        and LICENSED_TEXT_LOADED_URL not in urls
+    ):
+        return None
+    return questionnaire
+
+
+def _instrument_fields(
+    questionnaire: dict[str, Any] | None, posted: dict[str, str], errors: dict[str, str]
+) -> Any:
+    """The questionnaire's items with each one's posted value and error (None: not shown)."""
+    if questionnaire is None:
         return None
     fields = form_items(questionnaire, {})
     for field in fields:
-        field["posted"] = (posted or {}).get(field["link_id"], "")
-        field["error"] = (errors or {}).get(field["link_id"], "")
+        field["posted"] = posted.get(field["link_id"], "")
+        field["error"] = errors.get(field["link_id"], "")
     return fields
 
 
 @never_cache
 @require_http_methods(["GET", "POST"])
-def prescreen(request: HttpRequest, token: str) -> HttpResponse:
-    found = _booking_from(token)
-    if found is None:
-        return _invalid_link(request)
-    if _prescreen_of(found) is not None:
+@_signed_booking
+def prescreen(request: HttpRequest, token: str, found: Booking) -> HttpResponse:
+    if prescreen_of_booking(found) is not None:
         return redirect("public-result", token=token)
     nrs_answers: dict[str, Any] = {}
     odi_answers: dict[str, Any] = {}
     errors: dict[str, str] = {}
-    odi_available = _instrument_fields(found.clinic, ODI) is not None
+    odi = _patient_questionnaire(found.clinic, ODI)
     if request.method == "POST":
         answers, errors = parse_answers(request.POST)
         nrs_answers, nrs_errors = parse_numeric_answers(
             request.POST, instruments.load_instrument(NRS).link_ids
         )
-        if odi_available:
+        if odi is not None:
             odi_answers, odi_errors = parse_numeric_answers(
                 request.POST, instruments.load_instrument(ODI).link_ids
             )
@@ -443,8 +433,10 @@ def prescreen(request: HttpRequest, token: str) -> HttpResponse:
             "token": token,
             "sections": _sections(posted, errors),
             "errors": errors,
-            "nrs_fields": _instrument_fields(found.clinic, NRS, posted, errors),
-            "odi_fields": _instrument_fields(found.clinic, ODI, posted, errors),
+            "nrs_fields": _instrument_fields(
+                _patient_questionnaire(found.clinic, NRS), posted, errors
+            ),
+            "odi_fields": _instrument_fields(odi, posted, errors),
         },
         status=422 if errors else 200,
     )
@@ -467,11 +459,9 @@ def _result_rules(prescreen: Prescreen, language: str) -> dict[str, list[dict[st
 
 @never_cache
 @require_GET
-def result(request: HttpRequest, token: str) -> HttpResponse:
-    found = _booking_from(token)
-    if found is None:
-        return _invalid_link(request)
-    stored = _prescreen_of(found)
+@_signed_booking
+def result(request: HttpRequest, token: str, found: Booking) -> HttpResponse:
+    stored = prescreen_of_booking(found)
     if stored is None:
         return redirect("public-prescreen", token=token)
     language = _language()
@@ -496,11 +486,9 @@ def result(request: HttpRequest, token: str) -> HttpResponse:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
-def consent(request: HttpRequest, token: str) -> HttpResponse:
-    found = _booking_from(token)
-    if found is None:
-        return _invalid_link(request)
-    stored = _prescreen_of(found)
+@_signed_booking
+def consent(request: HttpRequest, token: str, found: Booking) -> HttpResponse:
+    stored = prescreen_of_booking(found)
     decision = stored.decisions.first() if stored else None
     if decision is None or decision.decision != Decision.CANDIDATE:
         return _page(

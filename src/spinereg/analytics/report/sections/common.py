@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from spinereg.analytics.exceptions import EmptyGroupError, MissingColumnError
+from spinereg.analytics.frames import in_window
 
 VISIT_ORDER = ("baseline", "2wk", "6wk", "3mo", "6mo", "12mo", "24mo", "36mo", "48mo", "60mo")
 PRIMARY_VISIT = "12mo"
@@ -105,7 +106,7 @@ def visit_scores(
         (outcomes["timepoint"] == visit)
         & (outcomes["instrument"] == instrument)
         & (outcomes["score"] == score)
-        & ~outcomes["out_of_window"].fillna(False).astype(bool),
+        & in_window(outcomes),
         ["episode", "value", "baseline_value"],
     ].drop_duplicates("episode", keep="last")
     return rows.assign(improvement=rows["baseline_value"] - rows["value"])

@@ -71,6 +71,11 @@ def qc_refresh(
     )
 
 
+def latest_qc(episode: Episode) -> QcEvaluation | None:
+    """The episode's most recent QC evaluation, or None before processing."""
+    return episode.qc_evaluations.order_by("-evaluated_at", "-pk").first()
+
+
 def _key(quantity: str, observed: Any) -> tuple[str, str]:
     return quantity, json.dumps(observed, sort_keys=True)
 
@@ -133,7 +138,7 @@ def deviation_acknowledge(
     at = now_or(now)
     with transaction.atomic():
         episode = locked_episode(episode)
-        latest = episode.qc_evaluations.order_by("-evaluated_at", "-pk").first()
+        latest = latest_qc(episode)
         deviation = next(
             (
                 result

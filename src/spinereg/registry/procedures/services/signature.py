@@ -16,7 +16,7 @@ from spinereg.registry.procedures.services.common import (
     require_bmac,
     require_step_role,
 )
-from spinereg.registry.procedures.services.qc import pending_deviations
+from spinereg.registry.procedures.services.qc import latest_qc, pending_deviations
 
 
 def procedure_sign(
@@ -40,7 +40,7 @@ def procedure_sign(
         raise field_error(
             "signature", "Record the injection before signing the note.", "injection_first"
         )
-    latest = episode.qc_evaluations.order_by("-evaluated_at", "-pk").first()
+    latest = latest_qc(episode)
     if latest is not None and pending_deviations(episode, latest.deviations):
         raise field_error(
             "signature",
